@@ -1,0 +1,124 @@
+import { z } from "zod";
+
+const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:14265"');
+const duration = z.union([z.string(), z.number().nonnegative()]);
+
+// Defaults are Hornet 1.2's, except where stinger is safer by default (loopback bind).
+export const DEFAULT_PUBLIC_ROUTES = [
+  "/health",
+  "/mqtt",
+  "/api/routes",
+  "/api/v1/info",
+  "/api/v1/tips",
+  "/api/v1/messages*",
+  "/api/v1/transactions*",
+  "/api/v1/milestones*",
+  "/api/v1/outputs*",
+  "^/api/v1/addresses/(ed25519/)?[^/]+(/outputs)?$",
+  "/api/v1/treasury",
+  "/api/v1/receipts*",
+];
+export const DEFAULT_PROTECTED_ROUTES = ["/api/v1/*", "/api/plugins/*"];
+
+export const nodeConfigSchema = z
+  .object({
+    node: z.object({ alias: z.string().max(64).default("stinger") }).strict().prefault({}),
+    db: z.object({ path: z.string().min(1).default("db") }).strict().prefault({}),
+    protocol: z
+      .object({
+        networkID: z.string().min(1).default("private_tangle1"),
+        bech32HRP: z.string().regex(/^[a-z]{1,83}$/, "must be lower-case letters").default("atoi"),
+        minPoWScore: z.number().min(0).default(4000),
+        milestonePublicKeyCount: z.number().int().min(1).max(255).default(2),
+        publicKeyRanges: z
+          .array(
+            z
+              .object({
+                key: hex32,
+                start: z.number().int().min(0).default(0),
+                end: z.number().int().min(0).default(0),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    restAPI: z
+      .object({
+        bindAddress: hostPort.default("127.0.0.1:14265"),
+        jwtAuth: z.object({ salt: z.string().min(1).default("HORNET") }).strict().prefault({}),
+        publicRoutes: z.array(z.string()).default(DEFAULT_PUBLIC_ROUTES),
+        protectedRoutes: z.array(z.string()).default(DEFAULT_PROTECTED_ROUTES),
+        powEnabled: z.boolean().default(false),
+        powWorkerCount: z.number().int().min(1).max(256).optional(),
+        pow: z
+          .object({
+            refreshTipsInterval: duration.default("5s"),
+            maxQueue: z.number().int().min(0).default(32),
+            timeout: duration.default("2m"),
+          })
+          .strict()
+          .prefault({}),
+        limits: z
+          .object({
+            bodyLength: z.union([z.string(), z.number().int().positive()]).default("1M"),
+            maxResults: z.number().int().min(1).max(100_000).default(1000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    tipsel: z
+      .object({
+        maxDeltaMsgYoungestConeRootIndexToCMI: z.number().int().min(0).default(8),
+        maxDeltaMsgOldestConeRootIndexToCMI: z.number().int().min(0).default(13),
+        belowMaxDepth: z.number().int().min(0).default(15),
+        nonLazy: z
+          .object({
+            retentionRulesTipsLimit: z.number().int().min(1).default(100),
+            maxReferencedTipAge: duration.default("3s"),
+            maxChildren: z.number().int().min(1).default(30),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    coordinator: z
+      .object({
+        enabled: z.boolean().default(false),
+        stateFilePath: z.string().default("coordinator.state"),
+        keyFilePath: z.string().default("coordinator.keys"),
+        interval: duration.default("10s"),
+        bootstrap: z.boolean().default(true),
+        powWorkerCount: z.number().int().min(1).max(256).optional(),
+      })
+      .strict()
+      .prefault({}),
+    p2p: z
+      .object({
+        peers: z.array(z.object({ multiAddress: z.string(), alias: z.string().optional() }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    prometheus: z
+      .object({
+        enabled: z.boolean().default(true),
+        bindAddress: hostPort.default("127.0.0.1:9311"),
+      })
+      .strict()
+      .prefault({}),
+    logger: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;

@@ -1,0 +1,203 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { toHex } from "../../protocol/hex.ts";
+import { messageToJson } from "../../protocol/json.ts";
+import { deserializeMessage } from "../../protocol/message.ts";
+import { StingerError } from "../../util/errors.ts";
+import type { NodeIdentity } from "../identity/identity.ts";
+import type { NodeMetrics } from "../metrics.ts";
+import type { PowPool } from "../pow/pool.ts";
+import type { Store } from "../store/store.ts";
+import type { Tangle } from "../tangle/tangle.ts";
+import { badRequest, errorBody, notFound, notSynced } from "./errors.ts";
+import { verifyApiToken } from "./jwt.ts";
+import { parseIdParam, parseMilestoneIndex } from "./params.ts";
+import { createRoutePolicy } from "./route-policy.ts";
+import { submitMessage } from "./submit.ts";
+
+export interface ApiDeps {
+  tangle: Tangle;
+  store: Store;
+  pow: PowPool | null;
+  identity: NodeIdentity;
+  log: Logger;
+  metrics: NodeMetrics | null;
+  networkName: string;
+  networkId: bigint;
+  bech32HRP: string;
+  minPoWScore: number;
+  version: string;
+  bodyLimit: number;
+  maxResults: number;
+  jwtSalt: string;
+  publicRoutes: string[];
+  protectedRoutes: string[];
+  refreshTipsMs: number;
+  powTimeoutMs: number;
+}
+
+const BASE = "/api/v1";
+const MAX_INDEX_BYTES = 64;
+
+export function createApiServer(deps: ApiDeps): FastifyInstance {
+  const { tangle, store } = deps;
+  const app = Fastify({
+    bodyLimit: deps.bodyLimit,
+    maxParamLength: 128,
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+    // iota.js sends "Content-Type: application/json" on GETs too; an empty body must not be an error.
+    logger: false,
+  });
+
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body: Buffer, done) => {
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString("utf8")));
+    } catch {
+      done(badRequest("invalid JSON body"), undefined);
+    }
+  });
+  // Anything that is not JSON is a raw message, as in Hornet (iota.js sends application/octet-stream).
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  const policy = createRoutePolicy(deps.publicRoutes, deps.protectedRoutes);
+  app.addHook("onRequest", async (req, reply) => {
+    const access = policy(req.url);
+    if (access === "public") return;
+    if (access === "forbidden") return sendError(reply, 403, "route is not exposed");
+    const header = req.headers.authorization ?? "";
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!token) return sendError(reply, 401, "missing or malformed jwt");
+    if (!(await verifyApiToken(token, deps.identity, deps.jwtSalt))) return sendError(reply, 401, "invalid or expired jwt");
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    deps.metrics?.httpRequests.inc({ route: req.routeOptions.url ?? "unknown", status: String(reply.statusCode) });
+  });
+
+  app.setNotFoundHandler((_req, reply) => sendError(reply, 404, "route not found"));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof StingerError) return sendError(reply, err.status, err.message);
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      deps.log.error({ err, reqId: req.id, url: req.url }, "request failed");
+      return sendError(reply, 500, `internal error (request ${req.id})`);
+    }
+    const message =
+      err.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? `request body is larger than ${deps.bodyLimit} bytes`
+        : err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+          ? "unsupported content type"
+          : err.message;
+    return sendError(reply, status, message);
+  });
+
+  app.get("/health", async (_req, reply) => reply.code(tangle.isHealthy() ? 200 : 503).send());
+
+  app.get("/api/routes", async () => ({ routes: ["v1", "plugins/stinger"] }));
+
+  app.get(`${BASE}/info`, async () => ({
+    data: {
+      name: "stinger",
+      version: deps.version,
+      isHealthy: tangle.isHealthy(),
+      networkId: deps.networkName,
+      bech32HRP: deps.bech32HRP,
+      minPoWScore: deps.minPoWScore,
+      messagesPerSecond: 0,
+      referencedMessagesPerSecond: 0,
+      referencedRate: 0,
+      latestMilestoneTimestamp: tangle.latestMilestoneTime,
+      latestMilestoneIndex: tangle.latestMilestoneIndex,
+      confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,
+      pruningIndex: 0,
+      features: deps.pow ? ["PoW"] : [],
+    },
+  }));
+
+  app.get(`${BASE}/tips`, async () => {
+    if (!tangle.isAlmostSynced()) throw notSynced();
+    const tips = tangle.selectTips();
+    if (tips.length === 0) throw new StingerError("API_NO_TIPS", "no tips available", { status: 503 });
+    return { data: { tipMessageIds: tips.map(toHex) } };
+  });
+
+  app.post(`${BASE}/messages`, async (req, reply) => {
+    const isJson = (req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json");
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    req.raw.socket.once("close", onClose);
+    try {
+      const { id } = await submitMessage(deps, req.body, isJson, abort.signal);
+      const hex = toHex(id);
+      return reply.code(201).header("location", hex).send({ data: { messageId: hex } });
+    } finally {
+      req.raw.socket.off("close", onClose);
+    }
+  });
+
+  app.get(`${BASE}/messages`, async (req) => {
+    const index = (req.query as Record<string, unknown>).index;
+    if (typeof index !== "string" || index.length === 0) throw badRequest("query parameter index is missing");
+    if (!/^([0-9a-fA-F]{2})+$/.test(index)) throw badRequest(`invalid index: ${index}: must be hex`);
+    if (index.length / 2 > MAX_INDEX_BYTES) throw badRequest(`invalid index: longer than ${MAX_INDEX_BYTES} bytes`);
+    const ids = store.messagesByIndex(Buffer.from(index, "hex"), deps.maxResults);
+    return { data: { index, maxResults: deps.maxResults, count: ids.length, messageIds: ids.map(toHex) } };
+  });
+
+  const stored = (req: FastifyRequest): { id: Uint8Array; bytes: Uint8Array } => {
+    const id = parseIdParam((req.params as { id?: string }).id);
+    const bytes = store.getMessage(id);
+    if (!bytes) throw notFound(`message not found: ${toHex(id)}`);
+    return { id, bytes };
+  };
+
+  app.get(`${BASE}/messages/:id`, async (req) => ({
+    data: messageToJson(deserializeMessage(stored(req).bytes, { validate: false })),
+  }));
+
+  app.get(`${BASE}/messages/:id/metadata`, async (req) => {
+    if (!tangle.isAlmostSynced()) throw notSynced();
+    const { id, bytes } = stored(req);
+    return { data: tangle.metadataJson(id, bytes) };
+  });
+
+  app.get(`${BASE}/messages/:id/raw`, async (req, reply) =>
+    reply.type("application/octet-stream").send(Buffer.from(stored(req).bytes)),
+  );
+
+  app.get(`${BASE}/messages/:id/children`, async (req) => {
+    const id = parseIdParam((req.params as { id?: string }).id);
+    const children = store.childrenOf(id, deps.maxResults);
+    return {
+      data: { messageId: toHex(id), maxResults: deps.maxResults, count: children.length, childrenMessageIds: children.map(toHex) },
+    };
+  });
+
+  app.get(`${BASE}/milestones/:index`, async (req) => {
+    const index = parseMilestoneIndex((req.params as { index?: string }).index);
+    const ms = store.getMilestone(index);
+    if (!ms) throw notFound(`milestone not found: ${index}`);
+    return { data: { index, messageId: toHex(ms.messageId), timestamp: ms.timestamp } };
+  });
+
+  // Cheap load report for load balancers (protected: it reveals the node's capacity).
+  app.get("/api/plugins/stinger/load", async () => ({
+    data: {
+      pow: deps.pow?.load() ?? null,
+      eventLoopUtilization: performance.eventLoopUtilization().utilization,
+      latestMilestoneIndex: tangle.latestMilestoneIndex,
+      confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,
+    },
+  }));
+
+  return app;
+}
+
+function sendError(reply: FastifyReply, status: number, message: string) {
+  return reply.code(status).type("application/json").send(errorBody(status, message));
+}

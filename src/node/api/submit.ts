@@ -1,0 +1,95 @@
+import { powScore } from "../../protocol/curl/pow.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import { messageFromJson } from "../../protocol/json.ts";
+import { deserializeMessage, serializeMessage } from "../../protocol/message.ts";
+import type { Message } from "../../protocol/types.ts";
+import { StingerError } from "../../util/errors.ts";
+import type { PowPool } from "../pow/pool.ts";
+import type { SubmitResult, Tangle } from "../tangle/tangle.ts";
+import { badRequest, notSynced } from "./errors.ts";
+
+export interface SubmitDeps {
+  tangle: Tangle;
+  pow: PowPool | null;
+  networkId: bigint;
+  minPoWScore: number;
+  refreshTipsMs: number;
+  powTimeoutMs: number;
+}
+
+function decode(body: unknown, isJson: boolean): Message {
+  try {
+    if (isJson) return messageFromJson(body);
+    if (!(body instanceof Uint8Array) || body.length === 0) throw badRequest("invalid message: empty body");
+    return deserializeMessage(body, { validate: false });
+  } catch (err) {
+    if (err instanceof ProtocolError) throw badRequest(`invalid message: ${err.message}`);
+    throw err;
+  }
+}
+
+/** True when a raw message already carries network ID, parents and nonce (the fast path). */
+function isComplete(bytes: Uint8Array): boolean {
+  if (bytes.length < 53) return false;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.readBigUInt64LE(0) !== 0n && bytes[8] !== 0 && view.readBigUInt64LE(bytes.length - 8) !== 0n;
+}
+
+/**
+ * POST /api/v1/messages as Hornet 1.2 does it: fill a missing network ID, parents (tip selection)
+ * and nonce (remote PoW, re-selecting tips every refresh interval while mining), then ingest.
+ */
+export async function submitMessage(
+  deps: SubmitDeps,
+  body: unknown,
+  isJson: boolean,
+  signal: AbortSignal,
+): Promise<SubmitResult> {
+  const { tangle } = deps;
+  if (!tangle.isAlmostSynced()) throw notSynced();
+  if (!isJson && body instanceof Uint8Array && isComplete(body)) return tangle.submit(body);
+
+  const msg = decode(body, isJson);
+  if (msg.networkId === 0n && msg.nonce !== 0n) throw badRequest("invalid message: PoW done but networkId missing");
+  if (msg.networkId === 0n) msg.networkId = deps.networkId;
+  const fillParents = msg.parents.length === 0;
+  if (fillParents && !deps.pow) throw badRequest("invalid message: no parents given and node PoW is disabled");
+
+  if (fillParents) msg.parents = selectTips(tangle);
+  if (msg.nonce === 0n) {
+    let bytes = serializeMessage(msg);
+    if (powScore(bytes) < deps.minPoWScore) {
+      if (!deps.pow) throw badRequest("invalid message: proof of work is not enabled on this node");
+      const deadline = Date.now() + deps.powTimeoutMs;
+      for (;;) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
+        const slice = fillParents ? Math.min(deps.refreshTipsMs, remaining) : remaining;
+        const nonce = await deps.pow.mine(bytes, deps.minPoWScore, { signal, deadlineMs: slice });
+        if (nonce !== null) {
+          msg.nonce = nonce;
+          break;
+        }
+        // Tips go stale while mining: select fresh ones so the message is not attached too deep.
+        if (fillParents) {
+          msg.parents = selectTips(tangle);
+          bytes = serializeMessage(msg);
+        }
+      }
+    }
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = serializeMessage(msg);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw badRequest(`invalid message: ${err.message}`);
+    throw err;
+  }
+  return tangle.submit(bytes);
+}
+
+function selectTips(tangle: Tangle): Uint8Array[] {
+  const tips = tangle.selectTips();
+  if (tips.length === 0) throw new StingerError("API_NO_TIPS", "no tips available", { status: 503 });
+  return tips;
+}

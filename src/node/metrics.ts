@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Every metric the node exports, created once and handed to modules (which accept null). */
+export function createNodeMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry, prefix: "stinger_node_process_" });
+  const r = [registry];
+  return {
+    registry,
+    stored: new Counter({ name: "stinger_node_messages_stored_total", help: "Messages stored", registers: r }),
+    rejected: new Counter({
+      name: "stinger_node_messages_rejected_total",
+      help: "Messages refused by the ingest pipeline, by reason",
+      labelNames: ["reason"] as const,
+      registers: r,
+    }),
+    referenced: new Counter({
+      name: "stinger_node_messages_referenced_total",
+      help: "Messages referenced by confirmed milestones",
+      registers: r,
+    }),
+    latestMilestoneIndex: new Gauge({ name: "stinger_node_latest_milestone_index", help: "LMI", registers: r }),
+    confirmedMilestoneIndex: new Gauge({ name: "stinger_node_confirmed_milestone_index", help: "CMI", registers: r }),
+    tips: new Gauge({ name: "stinger_node_tips", help: "Tips in the non-lazy pool", registers: r }),
+    httpRequests: new Counter({
+      name: "stinger_node_http_requests_total",
+      help: "REST requests by route template and status",
+      labelNames: ["route", "status"] as const,
+      registers: r,
+    }),
+    powJobs: new Counter({
+      name: "stinger_node_pow_jobs_total",
+      help: "Remote PoW jobs by outcome",
+      labelNames: ["outcome"] as const,
+      registers: r,
+    }),
+    powQueueDepth: new Gauge({ name: "stinger_node_pow_queue_depth", help: "PoW jobs waiting", registers: r }),
+    powBusyWorkers: new Gauge({ name: "stinger_node_pow_busy_workers", help: "PoW workers mining", registers: r }),
+    powHashes: new Counter({ name: "stinger_node_pow_hashes_total", help: "Curl-P-81 hashes computed", registers: r }),
+    powSeconds: new Histogram({
+      name: "stinger_node_pow_duration_seconds",
+      help: "Time to find a nonce",
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
+      registers: r,
+    }),
+  };
+}
+
+export type NodeMetrics = ReturnType<typeof createNodeMetrics>;

@@ -1,0 +1,154 @@
+import { Worker } from "node:worker_threads";
+import { powDigest, targetTrailingZeros } from "../../protocol/curl/pow.ts";
+import { StingerError } from "../../util/errors.ts";
+import type { NodeMetrics } from "../metrics.ts";
+import type { WorkerJob, WorkerReply } from "./worker.ts";
+
+export interface PowJobOptions {
+  signal?: AbortSignal;
+  /** Give up (resolve null) after this long; the caller may retry with fresh inputs. */
+  deadlineMs?: number;
+}
+
+interface Pending {
+  bytes: Uint8Array;
+  targetScore: number;
+  opts: PowJobOptions;
+  resolve: (nonce: bigint | null) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface PowLoad {
+  workers: number;
+  busyWorkers: number;
+  queueDepth: number;
+  maxQueue: number;
+}
+
+// Each worker searches its own 2^56-nonce slice, so workers never test the same nonce.
+const SLICE = 1n << 56n;
+
+/**
+ * Remote PoW on worker threads: one job at a time uses every worker; further jobs wait in a bounded
+ * FIFO queue and are refused with 503 when it is full, so PoW can never pile up without limit.
+ */
+export class PowPool {
+  private readonly workers: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    readonly workerCount: number,
+    readonly maxQueue: number,
+    private readonly metrics: NodeMetrics | null = null,
+  ) {
+    const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+    for (let i = 0; i < workerCount; i++) {
+      const w = new Worker(new URL(`./worker${ext}`, import.meta.url));
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  load(): PowLoad {
+    return {
+      workers: this.workerCount,
+      busyWorkers: this.running ? this.workerCount : 0,
+      queueDepth: this.queue.length,
+      maxQueue: this.maxQueue,
+    };
+  }
+
+  /**
+   * Finds a nonce for `bytes` (a serialized message whose last 8 bytes are the nonce) reaching
+   * `targetScore`. Resolves null when the deadline passes first; rejects when aborted or full.
+   */
+  mine(bytes: Uint8Array, targetScore: number, opts: PowJobOptions = {}): Promise<bigint | null> {
+    if (this.queue.length >= this.maxQueue && this.running) {
+      this.metrics?.powJobs.inc({ outcome: "refused" });
+      return Promise.reject(new StingerError("POW_QUEUE_FULL", "proof of work queue is full", { status: 503 }));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes, targetScore, opts, resolve, reject });
+      this.metrics?.powQueueDepth.set(this.queue.length);
+      this.next();
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.queue.splice(0)) p.reject(new StingerError("POW_ABORTED", "node is shutting down"));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private next(): void {
+    if (this.running) return;
+    const job = this.queue.shift();
+    this.metrics?.powQueueDepth.set(this.queue.length);
+    if (!job) return;
+    if (job.opts.signal?.aborted) {
+      job.reject(new StingerError("POW_ABORTED", "proof of work aborted"));
+      this.metrics?.powJobs.inc({ outcome: "aborted" });
+      this.next();
+      return;
+    }
+    this.running = true;
+    this.metrics?.powBusyWorkers.set(this.workerCount);
+    this.run(job).finally(() => {
+      this.running = false;
+      this.metrics?.powBusyWorkers.set(0);
+      this.next();
+    });
+  }
+
+  private async run(job: Pending): Promise<void> {
+    const started = performance.now();
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const halt = () => Atomics.store(stop, 0, 1);
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      halt();
+    };
+    job.opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = job.opts.deadlineMs === undefined ? undefined : setTimeout(halt, job.opts.deadlineMs);
+    const digest = powDigest(job.bytes);
+    const targetZeros = targetTrailingZeros(job.bytes.length, job.targetScore);
+    const replies = await Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<WorkerReply>((resolve, reject) => {
+            const onError = (err: Error) => {
+              halt();
+              reject(err);
+            };
+            w.once("error", onError);
+            w.once("message", (reply: WorkerReply) => {
+              w.off("error", onError);
+              resolve(reply);
+            });
+            w.postMessage({ digest, targetZeros, start: BigInt(i) * SLICE, stop } satisfies WorkerJob);
+          }),
+      ),
+    ).catch((err: unknown) => err);
+    clearTimeout(timer);
+    job.opts.signal?.removeEventListener("abort", onAbort);
+    if (!Array.isArray(replies)) {
+      this.metrics?.powJobs.inc({ outcome: "error" });
+      job.reject(new StingerError("POW_FAILED", "proof of work worker failed", { cause: replies }));
+      return;
+    }
+    this.metrics?.powHashes.inc(replies.reduce((n, r) => n + r.hashes, 0));
+    const found = replies.find((r) => r.nonce !== null)?.nonce ?? null;
+    if (found !== null) {
+      this.metrics?.powJobs.inc({ outcome: "solved" });
+      this.metrics?.powSeconds.observe((performance.now() - started) / 1000);
+      job.resolve(found);
+    } else if (aborted) {
+      this.metrics?.powJobs.inc({ outcome: "aborted" });
+      job.reject(new StingerError("POW_ABORTED", "proof of work aborted"));
+    } else {
+      this.metrics?.powJobs.inc({ outcome: "deadline" });
+      job.resolve(null);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// PoW worker thread: searches its own slice of the nonce space in chunks, checking a shared stop
+// flag between chunks so the pool can cancel it without waiting for a message round trip.
+import { parentPort } from "node:worker_threads";
+import { mineNonce } from "../../protocol/curl/pow.ts";
+
+export interface WorkerJob {
+  digest: Uint8Array;
+  targetZeros: number;
+  start: bigint;
+  stop: Int32Array;
+}
+
+export type WorkerReply = { nonce: bigint | null; hashes: number };
+
+const CHUNK = 4096;
+
+parentPort!.on("message", (job: WorkerJob) => {
+  let nonce = job.start;
+  let hashes = 0;
+  while (Atomics.load(job.stop, 0) === 0) {
+    const found = mineNonce(job.digest, job.targetZeros, nonce, CHUNK);
+    if (found !== null) {
+      hashes += Number(found - nonce) + 1;
+      Atomics.store(job.stop, 0, 1);
+      parentPort!.postMessage({ nonce: found, hashes } satisfies WorkerReply);
+      return;
+    }
+    nonce += BigInt(CHUNK);
+    hashes += CHUNK;
+  }
+  parentPort!.postMessage({ nonce: null, hashes } satisfies WorkerReply);
+});

@@ -1,0 +1,17 @@
+import { EventEmitter } from "node:events";
+
+export interface MilestoneEvent {
+  index: number;
+  timestamp: number;
+  messageId: Uint8Array;
+}
+
+/** Named tangle events that the API, MQTT, metrics and the coordinator attach to. */
+export interface TangleEventMap {
+  messageStored: [id: Uint8Array, bytes: Uint8Array];
+  messageSolid: [id: Uint8Array];
+  latestMilestoneChanged: [MilestoneEvent];
+  milestoneConfirmed: [MilestoneEvent & { referenced: Uint8Array[] }];
+}
+
+export class TangleEvents extends EventEmitter<TangleEventMap> {}

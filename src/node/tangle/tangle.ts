@@ -1,0 +1,338 @@
+import type { Logger } from "pino";
+import { powScore } from "../../protocol/curl/pow.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import { toHex } from "../../protocol/hex.ts";
+import { merkleRoot } from "../../protocol/merkle.ts";
+import { deserializeMessage, messageId } from "../../protocol/message.ts";
+import { verifyMilestone } from "../../protocol/milestone.ts";
+import type { Message, MilestonePayload } from "../../protocol/types.ts";
+import { PAYLOAD_INDEXATION, PAYLOAD_MILESTONE, PAYLOAD_TRANSACTION } from "../../protocol/types.ts";
+import { StingerError } from "../../util/errors.ts";
+import { whiteFlag } from "../ledger/white-flag.ts";
+import type { NodeMetrics } from "../metrics.ts";
+import type { MessageMeta, Store } from "../store/store.ts";
+import { INCLUSION_STATES } from "../store/store.ts";
+import type { TangleEvents } from "./events.ts";
+import { TipPool } from "./tip-pool.ts";
+
+export const NULL_MESSAGE_ID = new Uint8Array(32);
+const NULL_HEX = toHex(NULL_MESSAGE_ID);
+
+export interface KeyRange {
+  key: Uint8Array;
+  start: number;
+  end: number;
+}
+
+export interface TangleOptions {
+  networkId: bigint;
+  minPoWScore: number;
+  keyRanges: KeyRange[];
+  milestonePublicKeyCount: number;
+  /** URTS parameters (Hornet's tipsel.*) */
+  maxDeltaYoungest: number;
+  maxDeltaOldest: number;
+  belowMaxDepth: number;
+  maxTips: number;
+  maxChildren: number;
+  maxReferencedTipAgeMs: number;
+  /** false for a standalone node: it needs no peer to be healthy */
+  requiresPeers: boolean;
+}
+
+export interface SubmitResult {
+  id: Uint8Array;
+  /** false when the message was already stored (submits are idempotent) */
+  stored: boolean;
+}
+
+/** Hornet's "healthy" allows the latest milestone to be this old. */
+const MAX_MILESTONE_AGE_MS = 5 * 60_000;
+
+function invalid(message: string, cause?: unknown): StingerError {
+  return new StingerError("API_INVALID_MESSAGE", message, { status: 400, cause });
+}
+
+/**
+ * The node's view of the tangle: the ingest pipeline (parse → validate → PoW score → parents solid →
+ * store → tips → events), milestone tracking and white-flag confirmation, tip selection and sync state.
+ */
+export class Tangle {
+  readonly tips: TipPool;
+  private lmi = 0;
+  private cmi = 0;
+  private latestMilestoneTimestamp = 0;
+  private confirming: Promise<void> = Promise.resolve();
+  private connectedPeers = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: TangleOptions,
+    private readonly events: TangleEvents,
+    private readonly log: Logger,
+    private readonly metrics: NodeMetrics | null = null,
+  ) {
+    this.tips = new TipPool({
+      maxTips: opts.maxTips,
+      maxChildren: opts.maxChildren,
+      maxReferencedTipAgeMs: opts.maxReferencedTipAgeMs,
+    });
+  }
+
+  /** Loads indexes from the store, confirms milestones stored before a crash, seeds the tip pool. */
+  async start(): Promise<void> {
+    const state = this.store.getNodeState();
+    this.cmi = state.confirmedMilestoneIndex;
+    this.lmi = Math.max(this.store.highestMilestoneIndex(), this.cmi);
+    const latest = this.store.getMilestone(this.lmi);
+    if (latest) this.latestMilestoneTimestamp = latest.timestamp;
+    await this.scheduleConfirmation();
+    const confirmed = this.store.getMilestone(this.cmi);
+    if (confirmed) this.tips.add(confirmed.messageId, []);
+    this.updateGauges();
+  }
+
+  get latestMilestoneIndex(): number {
+    return this.lmi;
+  }
+  get confirmedMilestoneIndex(): number {
+    return this.cmi;
+  }
+  get latestMilestoneTime(): number {
+    return this.latestMilestoneTimestamp;
+  }
+
+  setConnectedPeers(n: number): void {
+    this.connectedPeers = n;
+  }
+
+  isSynced(): boolean {
+    return this.lmi !== 0 && this.cmi === this.lmi;
+  }
+
+  isAlmostSynced(): boolean {
+    return this.lmi !== 0 && this.cmi + 2 >= this.lmi;
+  }
+
+  isHealthy(now = Date.now()): boolean {
+    if (!this.isAlmostSynced()) return false;
+    if (this.opts.requiresPeers && this.connectedPeers === 0) return false;
+    return now - this.latestMilestoneTimestamp * 1000 < MAX_MILESTONE_AGE_MS;
+  }
+
+  /**
+   * Validates and stores one message. Throws StingerError(400) for anything invalid; resolves
+   * once the message is committed to disk.
+   */
+  async submit(bytes: Uint8Array): Promise<SubmitResult> {
+    let msg: Message;
+    try {
+      msg = deserializeMessage(bytes);
+    } catch (err) {
+      this.metrics?.rejected.inc({ reason: "syntax" });
+      if (err instanceof ProtocolError) throw invalid(`invalid message: ${err.message}`, err);
+      throw err;
+    }
+    return this.submitDecoded(bytes, msg);
+  }
+
+  async submitDecoded(bytes: Uint8Array, msg: Message): Promise<SubmitResult> {
+    const id = messageId(bytes);
+    if (this.store.hasMessage(id)) return { id, stored: false };
+    if (msg.networkId !== this.opts.networkId) {
+      this.metrics?.rejected.inc({ reason: "network" });
+      throw invalid(`invalid message: networkId ${msg.networkId} does not match this node's ${this.opts.networkId}`);
+    }
+    const score = powScore(bytes);
+    if (score < this.opts.minPoWScore) {
+      this.metrics?.rejected.inc({ reason: "pow" });
+      throw invalid(`invalid message: PoW score ${score.toFixed(2)} is below the minimum ${this.opts.minPoWScore}`);
+    }
+    const roots = this.coneRoots(msg.parents);
+    if (!roots) {
+      this.metrics?.rejected.inc({ reason: "unsolid" });
+      throw invalid("invalid message: parents are unknown or not solid");
+    }
+    const payload = msg.payload;
+    if (payload?.type === PAYLOAD_MILESTONE) {
+      this.checkMilestone(payload);
+    } else if (this.cmi > 0 && this.cmi - roots.o > this.opts.belowMaxDepth) {
+      this.metrics?.rejected.inc({ reason: "below_max_depth" });
+      throw invalid("invalid message: parents are below max depth");
+    }
+    const meta: MessageMeta = { s: true, y: roots.y, o: roots.o };
+    const index =
+      payload?.type === PAYLOAD_INDEXATION
+        ? payload.index
+        : payload?.type === PAYLOAD_TRANSACTION && payload.essence.payload
+          ? payload.essence.payload.index
+          : null;
+    const stored = await this.store.putMessage(id, bytes, meta, msg.parents, index);
+    if (!stored) return { id, stored: false };
+    this.metrics?.stored.inc();
+    this.tips.add(id, msg.parents);
+    this.events.emit("messageStored", id, bytes);
+    this.events.emit("messageSolid", id);
+    if (payload?.type === PAYLOAD_MILESTONE) await this.onMilestone(id, payload);
+    return { id, stored: true };
+  }
+
+  /** Up to 4 random non-lazy tips, sorted; empty when the node has none. */
+  selectTips(): Uint8Array[] {
+    return this.tips.select(4, (id) => !this.isLazy(id));
+  }
+
+  /** The Hornet JSON metadata of a stored message, or undefined when unknown. */
+  metadataJson(id: Uint8Array, bytes: Uint8Array): Record<string, unknown> | undefined {
+    const meta = this.store.getMeta(id);
+    if (!meta) return undefined;
+    const count = bytes[8]!;
+    const parents: string[] = [];
+    for (let i = 0; i < count; i++) parents.push(toHex(bytes.subarray(9 + 32 * i, 41 + 32 * i)));
+    const out: Record<string, unknown> = { messageId: toHex(id), parentMessageIds: parents, isSolid: meta.s };
+    if (meta.r !== undefined) {
+      out.referencedByMilestoneIndex = meta.r;
+      if (meta.m !== undefined) out.milestoneIndex = meta.m;
+      out.ledgerInclusionState = INCLUSION_STATES[meta.l ?? 0];
+      if (meta.l === 2) out.conflictReason = meta.c ?? 0;
+    } else if (meta.s) {
+      const { y, o } = this.currentRoots(bytes, meta);
+      const reattach = this.cmi - o > this.opts.belowMaxDepth;
+      out.shouldPromote = !reattach && (this.cmi - y > this.opts.maxDeltaYoungest || this.cmi - o > this.opts.maxDeltaOldest);
+      out.shouldReattach = reattach;
+    }
+    return out;
+  }
+
+  /** Waits until queued milestone confirmations have been applied. */
+  idle(): Promise<void> {
+    return this.confirming;
+  }
+
+  private checkMilestone(ms: MilestonePayload): void {
+    const applicable = this.opts.keyRanges
+      .filter((r) => r.start <= ms.index && (r.end === 0 || ms.index <= r.end))
+      .map((r) => r.key);
+    try {
+      verifyMilestone(ms, { applicableKeys: applicable, threshold: this.opts.milestonePublicKeyCount });
+    } catch (err) {
+      this.metrics?.rejected.inc({ reason: "milestone" });
+      if (err instanceof ProtocolError) throw invalid(`invalid milestone: ${err.message}`, err);
+      throw err;
+    }
+    if (ms.index <= this.cmi || this.store.getMilestone(ms.index)) {
+      this.metrics?.rejected.inc({ reason: "milestone" });
+      throw invalid(`invalid milestone: index ${ms.index} is already known`);
+    }
+  }
+
+  private async onMilestone(id: Uint8Array, ms: MilestonePayload): Promise<void> {
+    const timestamp = Number(ms.timestamp);
+    await this.store.milestones.put(ms.index, { messageId: id, timestamp });
+    if (ms.index > this.lmi) {
+      this.lmi = ms.index;
+      this.latestMilestoneTimestamp = timestamp;
+      this.events.emit("latestMilestoneChanged", { index: ms.index, timestamp, messageId: id });
+    }
+    this.updateGauges();
+    await this.scheduleConfirmation();
+  }
+
+  /** Confirmations run one at a time, in index order, each in one write transaction. */
+  private scheduleConfirmation(): Promise<void> {
+    this.confirming = this.confirming.then(async () => {
+      for (;;) {
+        const next = this.store.getMilestone(this.cmi + 1);
+        if (!next || !(await this.confirm(this.cmi + 1, next.messageId, next.timestamp))) break;
+      }
+    });
+    return this.confirming;
+  }
+
+  private async confirm(index: number, msId: Uint8Array, timestamp: number): Promise<boolean> {
+    const bytes = this.store.getMessage(msId);
+    if (!bytes) return false;
+    const ms = deserializeMessage(bytes, { validate: false }).payload as MilestonePayload;
+    const result = whiteFlag(ms.parents, {
+      message: (id) => {
+        const b = this.store.getMessage(id);
+        return b ? deserializeMessage(b, { validate: false }) : undefined;
+      },
+      isReferenced: (id) => toHex(id) === NULL_HEX || this.store.getMeta(id)?.r !== undefined,
+    });
+    if (!result) {
+      this.log.warn({ index }, "milestone cone not solid yet");
+      return false;
+    }
+    const root = merkleRoot(result.includedTransactions);
+    if (toHex(root) !== toHex(ms.inclusionMerkleProof)) {
+      // A mismatch means this node and the coordinator disagree on the ledger: never apply it.
+      this.log.error({ index, expected: toHex(ms.inclusionMerkleProof), computed: toHex(root) }, "milestone merkle root mismatch; confirmation halted");
+      return false;
+    }
+    await this.store.root.transaction(() => {
+      for (const e of result.entries) {
+        const meta = this.store.getMeta(e.id);
+        if (!meta) continue;
+        const updated: MessageMeta = { ...meta, r: index, l: e.inclusion, y: index, o: index };
+        if (e.inclusion === 2) updated.c = e.conflictReason;
+        this.store.metadata.put(e.id, updated);
+      }
+      const msMeta = this.store.getMeta(msId);
+      if (msMeta) this.store.metadata.put(msId, { ...msMeta, r: index, m: index, l: 0, y: index, o: index });
+      this.store.state.put("node", { latestMilestoneIndex: this.lmi, confirmedMilestoneIndex: index });
+    });
+    this.cmi = index;
+    this.metrics?.referenced.inc(result.entries.length + 1);
+    this.updateGauges();
+    this.events.emit("milestoneConfirmed", {
+      index,
+      timestamp,
+      messageId: msId,
+      referenced: [...result.entries.map((e) => e.id), msId],
+    });
+    this.log.info({ index, referenced: result.entries.length + 1 }, "milestone confirmed");
+    return true;
+  }
+
+  private updateGauges(): void {
+    this.metrics?.latestMilestoneIndex.set(this.lmi);
+    this.metrics?.confirmedMilestoneIndex.set(this.cmi);
+  }
+
+  /** Youngest/oldest cone root indexes from the parents, or null when a parent is not solid. */
+  private coneRoots(parents: Uint8Array[]): { y: number; o: number } | null {
+    let y = 0;
+    let o = Number.MAX_SAFE_INTEGER;
+    for (const p of parents) {
+      let py = 0;
+      let po = 0;
+      if (toHex(p) !== NULL_HEX) {
+        const meta = this.store.getMeta(p);
+        if (!meta?.s) return null;
+        py = meta.r ?? meta.y;
+        po = meta.r ?? meta.o;
+      }
+      if (py > y) y = py;
+      if (po < o) o = po;
+    }
+    return { y, o: o === Number.MAX_SAFE_INTEGER ? 0 : o };
+  }
+
+  /** Cone roots refreshed one level: a parent referenced since this message arrived counts now. */
+  private currentRoots(bytes: Uint8Array, meta: MessageMeta): { y: number; o: number } {
+    if (meta.r !== undefined) return { y: meta.r, o: meta.r };
+    const count = bytes[8]!;
+    const parents: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) parents.push(bytes.subarray(9 + 32 * i, 41 + 32 * i));
+    return this.coneRoots(parents) ?? { y: meta.y, o: meta.o };
+  }
+
+  private isLazy(id: Uint8Array): boolean {
+    const meta = this.store.getMeta(id);
+    const bytes = meta && this.store.getMessage(id);
+    if (!meta || !bytes) return true;
+    const { y, o } = this.currentRoots(bytes, meta);
+    return this.cmi - y > this.opts.maxDeltaYoungest || this.cmi - o > this.opts.maxDeltaOldest;
+  }
+}

@@ -1,0 +1,73 @@
+import { toHex } from "../../protocol/hex.ts";
+
+interface TipEntry {
+  id: Uint8Array;
+  addedAt: number;
+  children: number;
+  firstReferencedAt: number;
+}
+
+export interface TipPoolOptions {
+  maxTips: number;
+  maxChildren: number;
+  maxReferencedTipAgeMs: number;
+}
+
+/**
+ * The non-lazy tip pool of uniform random tip selection (URTS, RFC-0008): a tip leaves the pool
+ * when it has too many approvers, has been approved for longer than the age limit, or the pool is
+ * over its size limit (oldest first). Laziness is judged by the caller at selection time.
+ */
+export class TipPool {
+  private readonly tips = new Map<string, TipEntry>();
+
+  constructor(private readonly opts: TipPoolOptions) {}
+
+  get size(): number {
+    return this.tips.size;
+  }
+
+  add(id: Uint8Array, parents: Uint8Array[], now = Date.now()): void {
+    for (const parent of parents) {
+      const key = toHex(parent);
+      const entry = this.tips.get(key);
+      if (!entry) continue;
+      entry.children += 1;
+      if (entry.firstReferencedAt === 0) entry.firstReferencedAt = now;
+      if (entry.children > this.opts.maxChildren) this.tips.delete(key);
+    }
+    this.tips.set(toHex(id), { id, addedAt: now, children: 0, firstReferencedAt: 0 });
+    while (this.tips.size > this.opts.maxTips) {
+      const oldest = this.tips.keys().next().value as string;
+      this.tips.delete(oldest);
+    }
+  }
+
+  remove(id: Uint8Array): void {
+    this.tips.delete(toHex(id));
+  }
+
+  /**
+   * Up to `count` distinct random tips accepted by `isUsable` (unusable ones are evicted),
+   * sorted ascending as message parents must be.
+   */
+  select(count: number, isUsable: (id: Uint8Array) => boolean, now = Date.now()): Uint8Array[] {
+    for (const [key, entry] of this.tips) {
+      const expired = entry.firstReferencedAt !== 0 && now - entry.firstReferencedAt > this.opts.maxReferencedTipAgeMs;
+      // Keep at least one tip so an idle network can still be extended.
+      if ((expired && this.tips.size > 1) || !isUsable(entry.id)) this.tips.delete(key);
+    }
+    const entries = [...this.tips.values()];
+    const chosen = new Map<string, Uint8Array>();
+    const maxTries = (count - 1) * 10 + 1;
+    for (let i = 0; i < maxTries && chosen.size < count && chosen.size < entries.length; i++) {
+      const pick = entries[Math.floor(Math.random() * entries.length)]!;
+      chosen.set(toHex(pick.id), pick.id);
+    }
+    return [...chosen.values()].sort(compareBytes);
+  }
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}

@@ -1,0 +1,17 @@
+// One base error for everything that crosses a module boundary: a stable code to branch on,
+// an HTTP status where one applies, and the original cause.
+export class StingerError extends Error {
+  readonly code: string;
+  readonly status: number;
+
+  constructor(code: string, message: string, opts: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = "StingerError";
+    this.code = code;
+    this.status = opts.status ?? 500;
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
