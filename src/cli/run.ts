@@ -1,0 +1,21 @@
+import type { Logger } from "pino";
+import type { StingerNode } from "../node/node.ts";
+
+/** Runs a started node until SIGINT/SIGTERM, then closes it cleanly (a second signal forces exit). */
+export function runUntilSignal(node: StingerNode, log: Logger): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) process.exit(1);
+    closing = true;
+    log.info({ signal }, "shutting down");
+    node
+      .close()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}

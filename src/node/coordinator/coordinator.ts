@@ -1,0 +1,133 @@
+import type { Logger } from "pino";
+import { toHex } from "../../protocol/hex.ts";
+import { merkleRoot } from "../../protocol/merkle.ts";
+import { deserializeMessage, serializeMessage } from "../../protocol/message.ts";
+import { signMilestone } from "../../protocol/milestone.ts";
+import type { Message } from "../../protocol/types.ts";
+import { whiteFlag } from "../ledger/white-flag.ts";
+import type { PowPool } from "../pow/pool.ts";
+import type { Store } from "../store/store.ts";
+import { compareBytes } from "../tangle/tip-pool.ts";
+import { NULL_MESSAGE_ID, type Tangle } from "../tangle/tangle.ts";
+import { type CoordinatorState, readCoordinatorState, writeCoordinatorState } from "./state.ts";
+
+export interface CoordinatorOptions {
+  seeds: Uint8Array[];
+  stateFilePath: string;
+  intervalMs: number;
+  networkId: bigint;
+  minPoWScore: number;
+  bootstrap: boolean;
+}
+
+/**
+ * Milestone issuer for a private network. Each tick it references the current tips plus its last
+ * milestone, computes the white-flag Merkle root exactly as every node will, signs, mines and feeds
+ * the milestone to its node. The state file is written after the milestone is stored; at start a
+ * milestone found in the database beyond the state file is adopted, so no index is issued twice.
+ */
+export class Coordinator {
+  private state: CoordinatorState | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private issuing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly opts: CoordinatorOptions,
+    private readonly tangle: Tangle,
+    private readonly store: Store,
+    private readonly pow: PowPool,
+    private readonly log: Logger,
+  ) {}
+
+  get latestIndex(): number {
+    return this.state?.latestMilestoneIndex ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.state = readCoordinatorState(this.opts.stateFilePath);
+    this.adoptStoredMilestones();
+    if (!this.state) {
+      if (!this.opts.bootstrap) throw new Error(`${this.opts.stateFilePath}: no coordinator state and bootstrap is off`);
+      this.log.info("bootstrapping the network with milestone 1");
+    }
+    await this.issueNext();
+    this.timer = setInterval(() => void this.issueNext(), this.opts.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.issuing;
+  }
+
+  /** Issues one milestone now (ticks never overlap: a slow PoW delays the next one). */
+  issueNext(): Promise<void> {
+    this.issuing = this.issuing.then(() => this.issue()).catch((err) => {
+      if (!this.stopped) this.log.error({ err }, "milestone issuance failed");
+    });
+    return this.issuing;
+  }
+
+  private adoptStoredMilestones(): void {
+    let index = this.state?.latestMilestoneIndex ?? 0;
+    for (;;) {
+      const next = this.store.getMilestone(index + 1);
+      if (!next) break;
+      index += 1;
+      this.state = {
+        latestMilestoneIndex: index,
+        latestMilestoneMessageID: toHex(next.messageId),
+        latestMilestoneTime: next.timestamp * 1e9,
+      };
+      this.log.warn({ index }, "adopted a stored milestone missing from the coordinator state");
+    }
+    if (this.state) writeCoordinatorState(this.opts.stateFilePath, this.state);
+  }
+
+  private async issue(): Promise<void> {
+    if (this.stopped) return;
+    const last = this.state;
+    if (last && !this.tangle.isSynced()) {
+      this.log.warn({ lmi: this.tangle.latestMilestoneIndex, cmi: this.tangle.confirmedMilestoneIndex }, "node not synced; milestone skipped");
+      return;
+    }
+    const index = (last?.latestMilestoneIndex ?? 0) + 1;
+    const lastId = last ? Buffer.from(last.latestMilestoneMessageID, "hex") : NULL_MESSAGE_ID;
+    // At most 4 tips plus the previous milestone: always within the 8-parent limit.
+    const parents = uniqueSorted([lastId, ...this.tangle.selectTips()]);
+
+    const wf = whiteFlag(parents, {
+      message: (id) => {
+        const b = this.store.getMessage(id);
+        return b ? deserializeMessage(b, { validate: false }) : undefined;
+      },
+      isReferenced: (id) => compareBytes(id, NULL_MESSAGE_ID) === 0 || this.store.getMeta(id)?.r !== undefined,
+    });
+    if (!wf) throw new Error("tips reference messages that are not stored");
+    const now = Date.now();
+    const payload = signMilestone(
+      {
+        index,
+        timestamp: BigInt(Math.floor(now / 1000)),
+        parents,
+        inclusionMerkleProof: merkleRoot(wf.includedTransactions),
+      },
+      this.opts.seeds,
+    );
+    const msg: Message = { networkId: this.opts.networkId, parents, payload, nonce: 0n };
+    const unmined = serializeMessage(msg);
+    const nonce = await this.pow.mine(unmined, this.opts.minPoWScore);
+    if (nonce === null || this.stopped) return;
+    msg.nonce = nonce;
+    const { id } = await this.tangle.submit(serializeMessage(msg));
+    this.state = { latestMilestoneIndex: index, latestMilestoneMessageID: toHex(id), latestMilestoneTime: now * 1e6 };
+    writeCoordinatorState(this.opts.stateFilePath, this.state);
+    this.log.info({ index, messageId: toHex(id), referenced: wf.entries.length }, "milestone issued");
+  }
+}
+
+function uniqueSorted(ids: Uint8Array[]): Uint8Array[] {
+  const map = new Map(ids.map((id) => [toHex(id), id]));
+  return [...map.values()].sort(compareBytes);
+}

@@ -1,0 +1,176 @@
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import Fastify from "fastify";
+import type { Logger } from "pino";
+import { toHex } from "../protocol/hex.ts";
+import { networkIdFromName } from "../protocol/message.ts";
+import type { NodeConfig } from "../config/node.ts";
+import { parseDuration, parseSize } from "../util/units.ts";
+import { createApiServer } from "./api/server.ts";
+import { Coordinator } from "./coordinator/coordinator.ts";
+import { loadOrCreateKeyFile, parseCooPrivateKeys } from "./coordinator/keys.ts";
+import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
+import { createNodeMetrics, type NodeMetrics } from "./metrics.ts";
+import { PowPool } from "./pow/pool.ts";
+import { Store } from "./store/store.ts";
+import { TangleEvents } from "./tangle/events.ts";
+import { Tangle } from "./tangle/tangle.ts";
+
+export const VERSION = "0.1.0";
+
+export interface NodeRuntimeOptions {
+  /** Directory that relative paths in the config are resolved against. */
+  baseDir: string;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+function splitHostPort(bind: string): { host: string; port: number } {
+  const i = bind.lastIndexOf(":");
+  return { host: bind.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(bind.slice(i + 1)) };
+}
+
+function urlOf(app: FastifyInstance): string {
+  const addr = app.server.address();
+  if (!addr || typeof addr === "string") return String(addr);
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+/** Builds and runs a node: modules are wired here in dependency order and closed in reverse. */
+export class StingerNode {
+  readonly store: Store;
+  readonly events = new TangleEvents();
+  readonly tangle: Tangle;
+  readonly identity: NodeIdentity;
+  readonly metrics: NodeMetrics;
+  readonly pow: PowPool | null;
+  readonly coordinator: Coordinator | null = null;
+  private readonly cooPow: PowPool | null = null;
+  private api: FastifyInstance | null = null;
+  private metricsServer: FastifyInstance | null = null;
+  apiUrl = "";
+  metricsUrl = "";
+
+  constructor(
+    readonly config: NodeConfig,
+    private readonly runtime: NodeRuntimeOptions,
+  ) {
+    const at = (p: string) => resolve(runtime.baseDir, p);
+    const log = runtime.log;
+    this.metrics = createNodeMetrics();
+    this.identity = loadOrCreateIdentity(at(join("p2pstore", "identity.key")));
+    this.store = new Store(at(config.db.path));
+    const { protocol, tipsel } = config;
+    const networkId = networkIdFromName(protocol.networkID);
+    this.tangle = new Tangle(
+      this.store,
+      {
+        networkId,
+        minPoWScore: protocol.minPoWScore,
+        keyRanges: protocol.publicKeyRanges.map((r) => ({ key: Buffer.from(r.key, "hex"), start: r.start, end: r.end })),
+        milestonePublicKeyCount: protocol.milestonePublicKeyCount,
+        maxDeltaYoungest: tipsel.maxDeltaMsgYoungestConeRootIndexToCMI,
+        maxDeltaOldest: tipsel.maxDeltaMsgOldestConeRootIndexToCMI,
+        belowMaxDepth: tipsel.belowMaxDepth,
+        maxTips: tipsel.nonLazy.retentionRulesTipsLimit,
+        maxChildren: tipsel.nonLazy.maxChildren,
+        maxReferencedTipAgeMs: parseDuration(tipsel.nonLazy.maxReferencedTipAge),
+        requiresPeers: config.p2p.peers.length > 0,
+      },
+      this.events,
+      log.child({ module: "tangle" }),
+      this.metrics,
+    );
+    const workers = config.restAPI.powWorkerCount ?? Math.max(1, cpus().length - 1);
+    this.pow = config.restAPI.powEnabled ? new PowPool(workers, config.restAPI.pow.maxQueue, this.metrics) : null;
+    if (config.coordinator.enabled) {
+      const env = runtime.env ?? process.env;
+      const seeds = env.COO_PRV_KEYS
+        ? parseCooPrivateKeys(env.COO_PRV_KEYS)
+        : loadOrCreateKeyFile(at(config.coordinator.keyFilePath), protocol.milestonePublicKeyCount);
+      this.cooPow = new PowPool(config.coordinator.powWorkerCount ?? 1, 1, null);
+      this.coordinator = new Coordinator(
+        {
+          seeds,
+          stateFilePath: at(config.coordinator.stateFilePath),
+          intervalMs: parseDuration(config.coordinator.interval),
+          networkId,
+          minPoWScore: protocol.minPoWScore,
+          bootstrap: config.coordinator.bootstrap,
+        },
+        this.tangle,
+        this.store,
+        this.cooPow,
+        log.child({ module: "coordinator" }),
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    const log = this.runtime.log;
+    await this.tangle.start();
+    this.api = createApiServer({
+      tangle: this.tangle,
+      store: this.store,
+      pow: this.pow,
+      identity: this.identity,
+      log: log.child({ module: "api" }),
+      metrics: this.metrics,
+      networkName: config.protocol.networkID,
+      networkId: networkIdFromName(config.protocol.networkID),
+      bech32HRP: config.protocol.bech32HRP,
+      minPoWScore: config.protocol.minPoWScore,
+      version: VERSION,
+      bodyLimit: parseSize(config.restAPI.limits.bodyLength),
+      maxResults: config.restAPI.limits.maxResults,
+      jwtSalt: config.restAPI.jwtAuth.salt,
+      publicRoutes: config.restAPI.publicRoutes,
+      protectedRoutes: config.restAPI.protectedRoutes,
+      refreshTipsMs: parseDuration(config.restAPI.pow.refreshTipsInterval),
+      powTimeoutMs: parseDuration(config.restAPI.pow.timeout),
+    });
+    const bind = splitHostPort(config.restAPI.bindAddress);
+    await this.api.listen(bind);
+    this.apiUrl = urlOf(this.api);
+    if (!["127.0.0.1", "::1", "localhost"].includes(bind.host)) {
+      log.warn({ bindAddress: config.restAPI.bindAddress }, "REST API bound beyond loopback; put the gateway in front of it");
+    }
+    if (config.prometheus.enabled) {
+      this.metricsServer = Fastify({ logger: false });
+      this.metricsServer.get("/metrics", async (_req, reply) =>
+        reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()),
+      );
+      await this.metricsServer.listen(splitHostPort(config.prometheus.bindAddress));
+      this.metricsUrl = `${urlOf(this.metricsServer)}/metrics`;
+    }
+    if (this.coordinator) await this.coordinator.start();
+    log.info(
+      {
+        api: this.apiUrl,
+        metrics: this.metricsUrl || undefined,
+        peerId: this.identity.peerId,
+        networkId: config.protocol.networkID,
+        lmi: this.tangle.latestMilestoneIndex,
+        cmi: this.tangle.confirmedMilestoneIndex,
+      },
+      "node started",
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.coordinator?.stop();
+    await this.api?.close();
+    await this.metricsServer?.close();
+    await this.pow?.close();
+    await this.cooPow?.close();
+    await this.tangle.idle();
+    await this.store.close();
+  }
+
+  describe(): Record<string, unknown> {
+    return { peerId: this.identity.peerId, publicKey: toHex(this.identity.publicKey) };
+  }
+}
