@@ -50,6 +50,8 @@ export class Store {
   readonly indexation: Database<Uint8Array, Uint8Array>;
   /** milestone index (u32) -> MilestoneRecord */
   readonly milestones: Database<MilestoneRecord, number>;
+  /** unreferenced messages without children: the tip pool's seed after a restart */
+  readonly tips: Database<number, Uint8Array>;
   /** named scalar state (ledger indexes, identity) */
   readonly state: Database<unknown, string>;
 
@@ -61,6 +63,7 @@ export class Store {
     this.children = this.root.openDB({ name: "children", ...bin, dupSort: true });
     this.indexation = this.root.openDB({ name: "indexation", ...bin, dupSort: true });
     this.milestones = this.root.openDB({ name: "milestones", keyEncoding: "uint32", encoding: "msgpack" });
+    this.tips = this.root.openDB({ name: "tips", keyEncoding: "binary", encoding: "msgpack" });
     this.state = this.root.openDB({ name: "state", keyEncoding: "ordered-binary", encoding: "msgpack" });
   }
 
@@ -123,10 +126,19 @@ export class Store {
       if (this.messages.doesExist(id)) return false;
       this.messages.put(id, bytes);
       this.metadata.put(id, meta);
-      for (const p of parents) this.children.put(p, id);
+      for (const p of parents) {
+        this.children.put(p, id);
+        this.tips.remove(p);
+      }
+      this.tips.put(id, Date.now());
       if (index) this.indexation.put(index, id);
       return true;
     });
+  }
+
+  /** Stored tips, oldest first by arrival time. */
+  storedTips(): Uint8Array[] {
+    return [...this.tips.getRange()].sort((a, b) => a.value - b.value).map((e) => e.key);
   }
 
   async close(): Promise<void> {

@@ -89,6 +89,7 @@ export class Tangle {
     await this.scheduleConfirmation();
     const confirmed = this.store.getMilestone(this.cmi);
     if (confirmed) this.tips.add(confirmed.messageId, []);
+    for (const id of this.store.storedTips()) this.tips.add(id, []);
     this.updateGauges();
   }
 
@@ -277,9 +278,11 @@ export class Tangle {
         const updated: MessageMeta = { ...meta, r: index, l: e.inclusion, y: index, o: index };
         if (e.inclusion === 2) updated.c = e.conflictReason;
         this.store.metadata.put(e.id, updated);
+        this.store.tips.remove(e.id);
       }
       const msMeta = this.store.getMeta(msId);
       if (msMeta) this.store.metadata.put(msId, { ...msMeta, r: index, m: index, l: 0, y: index, o: index });
+      this.store.tips.remove(msId);
       this.store.state.put("node", { latestMilestoneIndex: this.lmi, confirmedMilestoneIndex: index });
     });
     this.cmi = index;

@@ -4,7 +4,7 @@ interface TipEntry {
   id: Uint8Array;
   addedAt: number;
   children: number;
-  firstReferencedAt: number;
+  firstReferencedAt: number | undefined;
 }
 
 export interface TipPoolOptions {
@@ -33,10 +33,10 @@ export class TipPool {
       const entry = this.tips.get(key);
       if (!entry) continue;
       entry.children += 1;
-      if (entry.firstReferencedAt === 0) entry.firstReferencedAt = now;
+      entry.firstReferencedAt ??= now;
       if (entry.children > this.opts.maxChildren) this.tips.delete(key);
     }
-    this.tips.set(toHex(id), { id, addedAt: now, children: 0, firstReferencedAt: 0 });
+    this.tips.set(toHex(id), { id, addedAt: now, children: 0, firstReferencedAt: undefined });
     while (this.tips.size > this.opts.maxTips) {
       const oldest = this.tips.keys().next().value as string;
       this.tips.delete(oldest);
@@ -53,7 +53,8 @@ export class TipPool {
    */
   select(count: number, isUsable: (id: Uint8Array) => boolean, now = Date.now()): Uint8Array[] {
     for (const [key, entry] of this.tips) {
-      const expired = entry.firstReferencedAt !== 0 && now - entry.firstReferencedAt > this.opts.maxReferencedTipAgeMs;
+      const expired =
+        entry.firstReferencedAt !== undefined && now - entry.firstReferencedAt > this.opts.maxReferencedTipAgeMs;
       // Keep at least one tip so an idle network can still be extended.
       if ((expired && this.tips.size > 1) || !isUsable(entry.id)) this.tips.delete(key);
     }

@@ -1,0 +1,64 @@
+// The CLI's contract: --help everywhere, one-line errors with exit code 2 for bad input.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { BIN, removeDir, tempDir } from "../helpers/devnet.ts";
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 20_000 });
+}
+
+describe("stinger CLI", () => {
+  for (const cmd of [[], ["node"], ["devnet"], ["keys"], ["jwt"]]) {
+    it(`stinger ${cmd.join(" ")} --help`, () => {
+      const out = run(...cmd, "--help");
+      assert.equal(out.status, 0, out.stderr);
+      assert.match(out.stdout, /^Usage: stinger/m);
+    });
+  }
+
+  it("keys prints Hornet-form key pairs", () => {
+    const out = run("keys", "--count", "2");
+    assert.equal(out.status, 0);
+    const { keys } = JSON.parse(out.stdout) as { keys: { publicKey: string; privateKey: string }[] };
+    assert.equal(keys.length, 2);
+    for (const k of keys) {
+      assert.match(k.publicKey, /^[0-9a-f]{64}$/);
+      assert.equal(k.privateKey.slice(64), k.publicKey);
+    }
+    assert.notEqual(keys[0]!.publicKey, keys[1]!.publicKey);
+  });
+
+  it("unknown command or bad flag value -> exit 2", () => {
+    assert.equal(run("nonsense").status, 2);
+    const bad = run("devnet", "--api-port", "70000");
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--api-port: must be an integer from 0 to 65535/);
+  });
+
+  describe("invalid config files: one line naming the key, exit 2", () => {
+    const dir = tempDir();
+    const cases: [string, string, RegExp][] = [
+      ["missing.json", "", /missing\.json: cannot read/],
+      ["not-json.json", "{ nope", /not-json\.json: not valid JSON/],
+      ["bad-type.json", JSON.stringify({ protocol: { minPoWScore: "high" } }), /protocol\.minPoWScore: /],
+      ["unknown-key.json", JSON.stringify({ restAPI: { bindAdress: "x" } }), /restAPI: .*bindAdress/],
+      ["bad-bind.json", JSON.stringify({ restAPI: { bindAddress: "nowhere" } }), /restAPI\.bindAddress: must be "host:port"/],
+      ["bad-key.json", JSON.stringify({ protocol: { publicKeyRanges: [{ key: "abc" }] } }), /protocol\.publicKeyRanges\.0\.key: must be 64 hex/],
+    ];
+    for (const [name, content, expected] of cases) {
+      it(name, () => {
+        const file = join(dir, name);
+        if (content) writeFileSync(file, content);
+        const out = run("node", "--config", file);
+        assert.equal(out.status, 2, out.stderr);
+        assert.match(out.stderr, expected);
+        assert.equal(out.stderr.trim().split("\n").length, 1, `expected one line, got:\n${out.stderr}`);
+        assert.match(out.stderr, /^stinger: /);
+      });
+    }
+    it("cleanup", () => removeDir(dir));
+  });
+});

@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const BIN = new URL("../../bin/stinger", import.meta.url).pathname;
+
+export interface RunningDevnet {
+  url: string;
+  dataDir: string;
+  proc: ChildProcess;
+  stderr: () => string;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill9(): Promise<void>;
+}
+
+export function tempDir(prefix = "stinger-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function waitExit(proc: ChildProcess): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
+}
+
+/** Starts `stinger devnet` on 127.0.0.1 with an ephemeral port and waits for its ready line. */
+export async function startDevnet(
+  opts: { dataDir?: string; minPoWScore?: number; milestoneInterval?: number; extraArgs?: string[]; timeoutMs?: number } = {},
+): Promise<RunningDevnet> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const args = [
+    BIN,
+    "devnet",
+    "--data-dir",
+    dataDir,
+    "--api-port",
+    "0",
+    "--metrics-port",
+    "0",
+    "--min-pow-score",
+    String(opts.minPoWScore ?? 1),
+    "--milestone-interval",
+    String(opts.milestoneInterval ?? 1),
+    "--pow-workers",
+    "1",
+    ...(opts.extraArgs ?? []),
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  proc.stderr!.on("data", (d) => {
+    err = (err + d.toString()).slice(-20_000);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`devnet did not become ready in time; stderr:\n${err}`));
+    }, opts.timeoutMs ?? 30_000);
+    proc.stdout!.on("data", (d) => {
+      out += d.toString();
+      const m = /ready: API (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`devnet exited with ${code} before ready; stderr:\n${err}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    proc,
+    stderr: () => err,
+    async stop() {
+      proc.kill("SIGTERM");
+      return waitExit(proc);
+    },
+    async kill9() {
+      proc.kill("SIGKILL");
+      await waitExit(proc);
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or the timeout passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
+}
