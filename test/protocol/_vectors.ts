@@ -15,6 +15,7 @@ export function vectorFiles(): string[] {
 }
 
 export function loadVector<T>(file: string): T {
-  if (!listedVectorFiles().includes(file)) throw new Error(`vector ${file} has no row in test/vectors/SOURCES.md`);
+  if (!listedVectorFiles().includes(file))
+    throw new Error(`vector ${file} has no row in test/vectors/SOURCES.md`);
   return JSON.parse(readFileSync(join(VECTOR_DIR, file), "utf8")) as T;
 }
