@@ -3,10 +3,13 @@ import { describe, test } from "node:test";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import {
   type MessageJson,
+  type MilestonePayloadJson,
   messageFromJson,
   messageToJson,
   payloadFromJson,
   payloadToJson,
+  type TransactionPayloadJson,
+  type UnlockBlockJson,
 } from "../../src/protocol/json.ts";
 import { deserializeMessage, serializeMessage, validateMessage } from "../../src/protocol/message.ts";
 import type { IndexationPayload } from "../../src/protocol/types.ts";
@@ -230,43 +233,43 @@ describe("JSON input errors name the field", () => {
     test(name, () => assertCode(() => messageFromJson(json), code, text));
   }
 
-  const txJson = () => messageToJson(messageWith(sampleTransaction())) as unknown as Record<string, any>;
+  const txJson = () => {
+    const json = messageToJson(messageWith(sampleTransaction()));
+    return { json, tx: json.payload as TransactionPayloadJson };
+  };
 
   test("fractional amount", () => {
-    const j = txJson();
-    j.payload.essence.outputs[0].amount = 1.5;
-    assertCode(() => messageFromJson(j), "PROTO_INVALID_FIELD", "payload.essence.outputs[0].amount");
+    const { json, tx } = txJson();
+    tx.essence.outputs[0]!.amount = 1.5;
+    assertCode(() => messageFromJson(json), "PROTO_INVALID_FIELD", "payload.essence.outputs[0].amount");
   });
 
   test("amount beyond 2^53 cannot be exact", () => {
-    const j = txJson();
-    j.payload.essence.outputs[0].amount = 2 ** 53;
-    assertCode(() => messageFromJson(j), "PROTO_INVALID_FIELD", "safe integer");
+    const { json, tx } = txJson();
+    tx.essence.outputs[0]!.amount = 2 ** 53;
+    assertCode(() => messageFromJson(json), "PROTO_INVALID_FIELD", "safe integer");
   });
 
   test("unknown unlock block type", () => {
-    const j = txJson();
-    j.payload.unlockBlocks[0] = { type: 5 };
-    assertCode(() => messageFromJson(j), "PROTO_UNKNOWN_TYPE", "payload.unlockBlocks[0].type");
+    const { json, tx } = txJson();
+    tx.unlockBlocks[0] = { type: 5 } as unknown as UnlockBlockJson;
+    assertCode(() => messageFromJson(json), "PROTO_UNKNOWN_TYPE", "payload.unlockBlocks[0].type");
   });
 
   test("output index out of u16 range", () => {
-    const j = txJson();
-    j.payload.essence.inputs[0].transactionOutputIndex = 65536;
+    const { json, tx } = txJson();
+    tx.essence.inputs[0]!.transactionOutputIndex = 65536;
     assertCode(
-      () => messageFromJson(j),
+      () => messageFromJson(json),
       "PROTO_INVALID_FIELD",
       "payload.essence.inputs[0].transactionOutputIndex",
     );
   });
 
   test("milestone signature of the wrong length", () => {
-    const j = messageToJson(messageWith(sampleMilestone([id32(1), id32(2)]))) as unknown as Record<
-      string,
-      any
-    >;
-    j.payload.signatures[1] = "00".repeat(63);
-    assertCode(() => messageFromJson(j), "PROTO_INVALID_FIELD", "payload.signatures[1]: must be 64 bytes");
+    const json = messageToJson(messageWith(sampleMilestone([id32(1), id32(2)])));
+    (json.payload as MilestonePayloadJson).signatures[1] = "00".repeat(63);
+    assertCode(() => messageFromJson(json), "PROTO_INVALID_FIELD", "payload.signatures[1]: must be 64 bytes");
   });
 
   test("receipt final must be boolean", () => {
