@@ -7,9 +7,10 @@
 // non-canonical encodings accepted, S >= L rejected). Result: exactly the ZIP-215 set. Invalid
 // signatures pay for both checks; that is fine because they are rare and only checked at
 // confirmation time.
-import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { ProtocolError } from "./errors.ts";
+import { toHex } from "./hex.ts";
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SEED_LENGTH, ED25519_SIGNATURE_LENGTH } from "./params.ts";
 
 export { generateEd25519Seed } from "./keys.ts";
@@ -27,10 +28,25 @@ function withPrefix(prefix: Uint8Array, key: Uint8Array): Buffer {
   return out;
 }
 
+// Importing a key costs about as much as a verification; milestone keys repeat, so a few
+// KeyObjects (immutable) are kept. Bounded: cleared when full. Results never depend on it.
+const KEY_CACHE_LIMIT = 64;
+const keyCache = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = toHex(publicKey);
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: withPrefix(SPKI_PREFIX, publicKey), format: "der", type: "spki" });
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
 function openSslVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    const key = createPublicKey({ key: withPrefix(SPKI_PREFIX, publicKey), format: "der", type: "spki" });
-    return verify(null, message, key, signature);
+    return verify(null, message, publicKeyObject(publicKey), signature);
   } catch {
     return false;
   }
