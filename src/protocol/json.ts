@@ -141,7 +141,10 @@ export function addressToJson(a: Ed25519Address): Ed25519AddressJson {
   return { type: a.type, address: toHex(a.address) };
 }
 
-/** Output JSON as in transactions and in the REST outputs endpoint. */
+/**
+ * Output JSON as in transactions and in the REST outputs endpoint. Amounts are JSON numbers as in
+ * Hornet; valid amounts (<= total supply) are below 2^53 and therefore exact.
+ */
 export function outputToJson(o: SigLockedOutput): SigLockedOutputJson {
   return { type: o.type, address: addressToJson(o.address), amount: Number(o.amount) };
 }

@@ -13,6 +13,7 @@ import {
 } from "../../src/protocol/curl/pow.ts";
 import { ProtocolError } from "../../src/protocol/errors.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
+import { serializeMessage } from "../../src/protocol/message.ts";
 import { loadVector } from "./_vectors.ts";
 
 interface B1t6Vector {
@@ -147,6 +148,15 @@ describe("nonce search (iota.js)", () => {
     const p = v.localPowProvider;
     const unmined = new Uint8Array(p.messageWithoutNonce.length / 2 + 8);
     unmined.set(fromHex(p.messageWithoutNonce));
+    // Our serializer writes the same bytes for that message (no parents, nonce 0).
+    const index = new TextEncoder().encode("hello world");
+    const built = serializeMessage({
+      networkId: 0n,
+      parents: [],
+      payload: { type: 2, index, data: Uint8Array.from([1, 2, 3, 4]) },
+      nonce: 0n,
+    });
+    assert.equal(toHex(built), toHex(unmined));
     assert.equal(toHex(powDigest(unmined)), p.digest);
     const zeros = targetTrailingZeros(unmined.length, p.targetScore);
     assert.equal(zeros, p.targetZeros);

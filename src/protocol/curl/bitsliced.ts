@@ -1,0 +1,113 @@
+// Bit-sliced Curl-P-81 miner: 32 nonces per transform, one nonce per bit of an Int32 lane word.
+// Each trit is two bit-planes (lo, hi): -1 = (1,0), 0 = (1,1), +1 = (0,1). The plain scalar
+// curlP81Into stays the reference; test/protocol checks this one against it nonce by nonce.
+import { CURL_HASH_TRITS } from "../params.ts";
+import { b1t6EncodeInto } from "./b1t6.ts";
+
+const STATE = 3 * CURL_HASH_TRITS;
+const ROUNDS = 81;
+const LANES = 32;
+const DIGEST_TRITS = 192;
+const NONCE_TRITS = 48;
+
+export interface BitslicedScratch {
+  lo: Int32Array;
+  hi: Int32Array;
+  lo2: Int32Array;
+  hi2: Int32Array;
+  digestLo: Int32Array;
+  digestHi: Int32Array;
+  nonceTrits: Int8Array;
+  nonceBytes: Uint8Array;
+}
+
+export function createBitslicedScratch(): BitslicedScratch {
+  return {
+    lo: new Int32Array(STATE),
+    hi: new Int32Array(STATE),
+    lo2: new Int32Array(STATE),
+    hi2: new Int32Array(STATE),
+    digestLo: new Int32Array(DIGEST_TRITS),
+    digestHi: new Int32Array(DIGEST_TRITS),
+    nonceTrits: new Int8Array(NONCE_TRITS),
+    nonceBytes: new Uint8Array(8),
+  };
+}
+
+function setTrit(lo: Int32Array, hi: Int32Array, i: number, trit: number, bit: number): void {
+  if (trit !== 1) lo[i]! |= bit;
+  else lo[i]! &= ~bit;
+  if (trit !== -1) hi[i]! |= bit;
+  else hi[i]! &= ~bit;
+}
+
+/** The 81 rounds on bit-planes; returns the planes holding the result. */
+function transform(s: BitslicedScratch): { lo: Int32Array; hi: Int32Array } {
+  let lo = s.lo;
+  let hi = s.hi;
+  let nlo = s.lo2;
+  let nhi = s.hi2;
+  for (let r = 0; r < ROUNDS; r++) {
+    let idx = 0;
+    for (let i = 0; i < STATE; i++) {
+      const alpha = lo[idx]!;
+      const beta = hi[idx]!;
+      idx += idx < 365 ? 364 : -365;
+      const gamma = hi[idx]!;
+      const delta = (alpha | ~gamma) & (lo[idx]! ^ beta);
+      nlo[i] = ~delta;
+      nhi[i] = (alpha ^ gamma) | delta;
+    }
+    const tl = lo;
+    lo = nlo;
+    nlo = tl;
+    const th = hi;
+    hi = nhi;
+    nhi = th;
+  }
+  return { lo, hi };
+}
+
+/**
+ * Searches nonces start, start+1, ... (count of them, rounded up to whole batches of 32) for the
+ * first whose Curl-P-81 hash ends in `targetZeros` zero trits. Same contract as the scalar mineNonce.
+ */
+export function mineNonceBitsliced(
+  digest: Uint8Array,
+  targetZeros: number,
+  start: bigint,
+  count: number,
+  s: BitslicedScratch = createBitslicedScratch(),
+): bigint | null {
+  const digestTrits = new Int8Array(DIGEST_TRITS);
+  b1t6EncodeInto(digest, digestTrits, 0);
+  for (let i = 0; i < DIGEST_TRITS; i++) {
+    const t = digestTrits[i]!;
+    s.digestLo[i] = t !== 1 ? -1 : 0;
+    s.digestHi[i] = t !== -1 ? -1 : 0;
+  }
+  const view = new DataView(s.nonceBytes.buffer);
+  for (let base = start; base < start + BigInt(count); base += BigInt(LANES)) {
+    s.lo.fill(-1, 0, STATE); // zero trits everywhere (1,1) ...
+    s.hi.fill(-1, 0, STATE);
+    s.lo.set(s.digestLo, 0); // ... then the digest ...
+    s.hi.set(s.digestHi, 0);
+    for (let lane = 0; lane < LANES; lane++) {
+      // ... and each lane's own nonce.
+      view.setBigUint64(0, BigInt.asUintN(64, base + BigInt(lane)), true);
+      b1t6EncodeInto(s.nonceBytes, s.nonceTrits, 0);
+      const bit = 1 << lane;
+      for (let k = 0; k < NONCE_TRITS; k++) setTrit(s.lo, s.hi, DIGEST_TRITS + k, s.nonceTrits[k]!, bit);
+    }
+    const { lo, hi } = transform(s);
+    let zeros = -1;
+    for (let k = CURL_HASH_TRITS - 1; k >= CURL_HASH_TRITS - targetZeros && zeros !== 0; k--)
+      zeros &= lo[k]! & hi[k]!;
+    if (zeros !== 0) {
+      const lane = 31 - Math.clz32(zeros & -zeros);
+      const nonce = base + BigInt(lane);
+      return nonce < start + BigInt(count) ? nonce : null;
+    }
+  }
+  return null;
+}
