@@ -24,7 +24,8 @@ if (files.length === 0) {
 const child = spawn(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
-  { stdio: ["ignore", "pipe", "inherit"] },
+  // tsconfig.json maps iota.js typings for tsc; tsx must resolve the real packages instead.
+  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TSX_TSCONFIG_PATH: "tsconfig.base.json" } },
 );
 let tail = "";
 child.stdout.on("data", (chunk) => {

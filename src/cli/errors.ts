@@ -23,7 +23,8 @@ export function parseIntOption(name: string, min: number, max: number) {
 export function parseNumberOption(name: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n < min) throw new UsageError(`${name}: must be a number >= ${min}, got "${value}"`);
+    if (value.trim() === "" || !Number.isFinite(n) || n < min)
+      throw new UsageError(`${name}: must be a number >= ${min}, got "${value}"`);
     return n;
   };
 }

@@ -49,12 +49,18 @@ export function applyEnvOverrides(
   return config;
 }
 
-export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, source: string, env = process.env): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  source: string,
+  env = process.env,
+): z.infer<S> {
   const first = schema.safeParse(input);
   if (!first.success) throw new ConfigError(`${source}: ${formatIssue(first.error.issues[0]!)}`);
   const withEnv = applyEnvOverrides(structuredClone(first.data) as Record<string, unknown>, env);
   const second = schema.safeParse(withEnv);
-  if (!second.success) throw new ConfigError(`${source} (after STINGER_* overrides): ${formatIssue(second.error.issues[0]!)}`);
+  if (!second.success)
+    throw new ConfigError(`${source} (after STINGER_* overrides): ${formatIssue(second.error.issues[0]!)}`);
   return deepFreeze(second.data);
 }
 

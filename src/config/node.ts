@@ -25,12 +25,21 @@ export const DEFAULT_PROTECTED_ROUTES = ["/api/v1/*", "/api/plugins/*"];
 
 export const nodeConfigSchema = z
   .object({
-    node: z.object({ alias: z.string().max(64).default("stinger") }).strict().prefault({}),
-    db: z.object({ path: z.string().min(1).default("db") }).strict().prefault({}),
+    node: z
+      .object({ alias: z.string().max(64).default("stinger") })
+      .strict()
+      .prefault({}),
+    db: z
+      .object({ path: z.string().min(1).default("db") })
+      .strict()
+      .prefault({}),
     protocol: z
       .object({
         networkID: z.string().min(1).default("private_tangle1"),
-        bech32HRP: z.string().regex(/^[a-z]{1,83}$/, "must be lower-case letters").default("atoi"),
+        bech32HRP: z
+          .string()
+          .regex(/^[a-z]{1,83}$/, "must be lower-case letters")
+          .default("atoi"),
         minPoWScore: z.number().min(0).default(4000),
         milestonePublicKeyCount: z.number().int().min(1).max(255).default(2),
         publicKeyRanges: z
@@ -50,7 +59,10 @@ export const nodeConfigSchema = z
     restAPI: z
       .object({
         bindAddress: hostPort.default("127.0.0.1:14265"),
-        jwtAuth: z.object({ salt: z.string().min(1).default("HORNET") }).strict().prefault({}),
+        jwtAuth: z
+          .object({ salt: z.string().min(1).default("HORNET") })
+          .strict()
+          .prefault({}),
         publicRoutes: z.array(z.string()).default(DEFAULT_PUBLIC_ROUTES),
         protectedRoutes: z.array(z.string()).default(DEFAULT_PROTECTED_ROUTES),
         powEnabled: z.boolean().default(false),
@@ -102,7 +114,9 @@ export const nodeConfigSchema = z
       .prefault({}),
     p2p: z
       .object({
-        peers: z.array(z.object({ multiAddress: z.string(), alias: z.string().optional() }).strict()).default([]),
+        peers: z
+          .array(z.object({ multiAddress: z.string(), alias: z.string().optional() }).strict())
+          .default([]),
       })
       .strict()
       .prefault({}),
@@ -114,7 +128,9 @@ export const nodeConfigSchema = z
       .strict()
       .prefault({}),
     logger: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
       .strict()
       .prefault({}),
   })

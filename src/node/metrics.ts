@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Every metric the node exports, created once and handed to modules (which accept null). */
 export function createNodeMetrics(registry = new Registry()) {
@@ -6,7 +6,11 @@ export function createNodeMetrics(registry = new Registry()) {
   const r = [registry];
   return {
     registry,
-    stored: new Counter({ name: "stinger_node_messages_stored_total", help: "Messages stored", registers: r }),
+    stored: new Counter({
+      name: "stinger_node_messages_stored_total",
+      help: "Messages stored",
+      registers: r,
+    }),
     rejected: new Counter({
       name: "stinger_node_messages_rejected_total",
       help: "Messages refused by the ingest pipeline, by reason",
@@ -18,8 +22,16 @@ export function createNodeMetrics(registry = new Registry()) {
       help: "Messages referenced by confirmed milestones",
       registers: r,
     }),
-    latestMilestoneIndex: new Gauge({ name: "stinger_node_latest_milestone_index", help: "LMI", registers: r }),
-    confirmedMilestoneIndex: new Gauge({ name: "stinger_node_confirmed_milestone_index", help: "CMI", registers: r }),
+    latestMilestoneIndex: new Gauge({
+      name: "stinger_node_latest_milestone_index",
+      help: "LMI",
+      registers: r,
+    }),
+    confirmedMilestoneIndex: new Gauge({
+      name: "stinger_node_confirmed_milestone_index",
+      help: "CMI",
+      registers: r,
+    }),
     tips: new Gauge({ name: "stinger_node_tips", help: "Tips in the non-lazy pool", registers: r }),
     httpRequests: new Counter({
       name: "stinger_node_http_requests_total",
@@ -33,9 +45,21 @@ export function createNodeMetrics(registry = new Registry()) {
       labelNames: ["outcome"] as const,
       registers: r,
     }),
-    powQueueDepth: new Gauge({ name: "stinger_node_pow_queue_depth", help: "PoW jobs waiting", registers: r }),
-    powBusyWorkers: new Gauge({ name: "stinger_node_pow_busy_workers", help: "PoW workers mining", registers: r }),
-    powHashes: new Counter({ name: "stinger_node_pow_hashes_total", help: "Curl-P-81 hashes computed", registers: r }),
+    powQueueDepth: new Gauge({
+      name: "stinger_node_pow_queue_depth",
+      help: "PoW jobs waiting",
+      registers: r,
+    }),
+    powBusyWorkers: new Gauge({
+      name: "stinger_node_pow_busy_workers",
+      help: "PoW workers mining",
+      registers: r,
+    }),
+    powHashes: new Counter({
+      name: "stinger_node_pow_hashes_total",
+      help: "Curl-P-81 hashes computed",
+      registers: r,
+    }),
     powSeconds: new Histogram({
       name: "stinger_node_pow_duration_seconds",
       help: "Time to find a nonce",

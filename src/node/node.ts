@@ -3,9 +3,9 @@ import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import Fastify from "fastify";
 import type { Logger } from "pino";
+import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
-import type { NodeConfig } from "../config/node.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
 import { createApiServer } from "./api/server.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
@@ -69,7 +69,11 @@ export class StingerNode {
       {
         networkId,
         minPoWScore: protocol.minPoWScore,
-        keyRanges: protocol.publicKeyRanges.map((r) => ({ key: Buffer.from(r.key, "hex"), start: r.start, end: r.end })),
+        keyRanges: protocol.publicKeyRanges.map((r) => ({
+          key: Buffer.from(r.key, "hex"),
+          start: r.start,
+          end: r.end,
+        })),
         milestonePublicKeyCount: protocol.milestonePublicKeyCount,
         maxDeltaYoungest: tipsel.maxDeltaMsgYoungestConeRootIndexToCMI,
         maxDeltaOldest: tipsel.maxDeltaMsgOldestConeRootIndexToCMI,
@@ -84,7 +88,9 @@ export class StingerNode {
       this.metrics,
     );
     const workers = config.restAPI.powWorkerCount ?? Math.max(1, cpus().length - 1);
-    this.pow = config.restAPI.powEnabled ? new PowPool(workers, config.restAPI.pow.maxQueue, this.metrics) : null;
+    this.pow = config.restAPI.powEnabled
+      ? new PowPool(workers, config.restAPI.pow.maxQueue, this.metrics)
+      : null;
     if (config.coordinator.enabled) {
       const env = runtime.env ?? process.env;
       const seeds = env.COO_PRV_KEYS
@@ -136,7 +142,10 @@ export class StingerNode {
     await this.api.listen(bind);
     this.apiUrl = urlOf(this.api);
     if (!["127.0.0.1", "::1", "localhost"].includes(bind.host)) {
-      log.warn({ bindAddress: config.restAPI.bindAddress }, "REST API bound beyond loopback; put the gateway in front of it");
+      log.warn(
+        { bindAddress: config.restAPI.bindAddress },
+        "REST API bound beyond loopback; put the gateway in front of it",
+      );
     }
     if (config.prometheus.enabled) {
       this.metricsServer = Fastify({ logger: false });

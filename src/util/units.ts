@@ -1,13 +1,25 @@
 import { StingerError } from "./errors.ts";
 
-const SIZE_UNITS: Record<string, number> = { "": 1, B: 1, K: 1024, KB: 1024, M: 1024 ** 2, MB: 1024 ** 2, G: 1024 ** 3, GB: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  B: 1,
+  K: 1024,
+  KB: 1024,
+  M: 1024 ** 2,
+  MB: 1024 ** 2,
+  G: 1024 ** 3,
+  GB: 1024 ** 3,
+};
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Hornet-style sizes such as "1M" or "512K" (binary multiples), or a plain byte count. */
 export function parseSize(value: string | number): number {
   if (typeof value === "number") return value;
   const m = /^\s*(\d+)\s*([KMG]?B?)\s*$/i.exec(value);
-  if (!m) throw new StingerError("CONFIG_INVALID_SIZE", `not a size: "${value}" (use e.g. 1M, 512K)`, { status: 400 });
+  if (!m)
+    throw new StingerError("CONFIG_INVALID_SIZE", `not a size: "${value}" (use e.g. 1M, 512K)`, {
+      status: 400,
+    });
   return Number(m[1]) * (SIZE_UNITS[m[2]!.toUpperCase()] ?? 1);
 }
 

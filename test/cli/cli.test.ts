@@ -45,8 +45,16 @@ describe("stinger CLI", () => {
       ["not-json.json", "{ nope", /not-json\.json: not valid JSON/],
       ["bad-type.json", JSON.stringify({ protocol: { minPoWScore: "high" } }), /protocol\.minPoWScore: /],
       ["unknown-key.json", JSON.stringify({ restAPI: { bindAdress: "x" } }), /restAPI: .*bindAdress/],
-      ["bad-bind.json", JSON.stringify({ restAPI: { bindAddress: "nowhere" } }), /restAPI\.bindAddress: must be "host:port"/],
-      ["bad-key.json", JSON.stringify({ protocol: { publicKeyRanges: [{ key: "abc" }] } }), /protocol\.publicKeyRanges\.0\.key: must be 64 hex/],
+      [
+        "bad-bind.json",
+        JSON.stringify({ restAPI: { bindAddress: "nowhere" } }),
+        /restAPI\.bindAddress: must be "host:port"/,
+      ],
+      [
+        "bad-key.json",
+        JSON.stringify({ protocol: { publicKeyRanges: [{ key: "abc" }] } }),
+        /protocol\.publicKeyRanges\.0\.key: must be 64 hex/,
+      ],
     ];
     for (const [name, content, expected] of cases) {
       it(name, () => {

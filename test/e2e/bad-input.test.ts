@@ -14,7 +14,9 @@ describe("bad input over HTTP", () => {
 
   before(async () => {
     devnet = await startDevnet({ minPoWScore: 1 });
-    const tips = (await (await fetch(`${devnet.url}/api/v1/tips`)).json()) as { data: { tipMessageIds: string[] } };
+    const tips = (await (await fetch(`${devnet.url}/api/v1/tips`)).json()) as {
+      data: { tipMessageIds: string[] };
+    };
     tip = tips.data.tipMessageIds[0]!;
   });
 
@@ -23,11 +25,7 @@ describe("bad input over HTTP", () => {
     removeDir(devnet.dataDir);
   });
 
-  async function expectError(
-    res: Response,
-    status: number,
-    messagePart: RegExp,
-  ): Promise<void> {
+  async function expectError(res: Response, status: number, messagePart: RegExp): Promise<void> {
     assert.equal(res.status, status);
     assert.match(res.headers.get("content-type") ?? "", /application\/json/);
     const body = (await res.json()) as ErrorBody;
@@ -43,26 +41,46 @@ describe("bad input over HTTP", () => {
   });
 
   it("JSON with wrongly typed fields -> 400", async () => {
-    await expectError(await post(JSON.stringify({ payload: { type: 2, index: "zz" } })), 400, /invalid message/);
-    await expectError(await post(JSON.stringify({ networkId: "abc", payload: null })), 400, /invalid message/);
+    await expectError(
+      await post(JSON.stringify({ payload: { type: 2, index: "zz" } })),
+      400,
+      /invalid message/,
+    );
+    await expectError(
+      await post(JSON.stringify({ networkId: "abc", payload: null })),
+      400,
+      /invalid message/,
+    );
     await expectError(await post(JSON.stringify([1, 2, 3])), 400, /invalid message/);
   });
 
   it("malformed bytes -> 400", async () => {
-    await expectError(await post(new Uint8Array([1, 2, 3]), "application/octet-stream"), 400, /invalid message/);
+    await expectError(
+      await post(new Uint8Array([1, 2, 3]), "application/octet-stream"),
+      400,
+      /invalid message/,
+    );
     const junk = new Uint8Array(200).fill(0xab);
     await expectError(await post(junk, "application/octet-stream"), 400, /invalid message/);
   });
 
   it("wrong network -> 400", async () => {
-    const msg = { networkId: "12345", parentMessageIds: [tip], payload: { type: 2, index: "aa", data: "" }, nonce: "1" };
+    const msg = {
+      networkId: "12345",
+      parentMessageIds: [tip],
+      payload: { type: 2, index: "aa", data: "" },
+      nonce: "1",
+    };
     await expectError(await post(JSON.stringify(msg)), 400, /networkId/);
   });
 
   it("unsorted or duplicate parents -> 400", async () => {
     const a = "11".repeat(32);
     const b = "22".repeat(32);
-    for (const parents of [[b, a], [a, a]]) {
+    for (const parents of [
+      [b, a],
+      [a, a],
+    ]) {
       const msg = { networkId: "8453507715857476362", parentMessageIds: parents, payload: null, nonce: "7" };
       await expectError(await post(JSON.stringify(msg)), 400, /parents/);
     }
@@ -78,7 +96,12 @@ describe("bad input over HTTP", () => {
     // unless the hash happens to end in zeros, so try nonces until one falls short.
     let sawLow = false;
     for (let nonce = 1; nonce < 20 && !sawLow; nonce++) {
-      const msg = { networkId: "8453507715857476362", parentMessageIds: [tip], payload: { type: 2, index: "bb", data: "" }, nonce: String(nonce) };
+      const msg = {
+        networkId: "8453507715857476362",
+        parentMessageIds: [tip],
+        payload: { type: 2, index: "bb", data: "" },
+        nonce: String(nonce),
+      };
       const res = await post(JSON.stringify(msg));
       if (res.status === 400) {
         await expectError(res, 400, /PoW score/);
@@ -89,7 +112,11 @@ describe("bad input over HTTP", () => {
   });
 
   it("oversized body -> 413", async () => {
-    await expectError(await post(new Uint8Array(2 * 1024 * 1024), "application/octet-stream"), 413, /larger than/);
+    await expectError(
+      await post(new Uint8Array(2 * 1024 * 1024), "application/octet-stream"),
+      413,
+      /larger than/,
+    );
   });
 
   it("unknown IDs -> 404, bad IDs -> 400", async () => {
@@ -100,7 +127,11 @@ describe("bad input over HTTP", () => {
     await expectError(await fetch(`${devnet.url}/api/v1/messages/xyz`), 400, /invalid message ID/);
     await expectError(await fetch(`${devnet.url}/api/v1/milestones/99999999`), 404, /milestone not found/);
     await expectError(await fetch(`${devnet.url}/api/v1/milestones/abc`), 400, /invalid milestone index/);
-    await expectError(await fetch(`${devnet.url}/api/v1/nothing-here`), 404, /route not found/);
+    await expectError(
+      await fetch(`${devnet.url}/api/v1/messages/${unknown}/nothing-here`),
+      404,
+      /route not found/,
+    );
   });
 
   it("bad index hex -> 400", async () => {
@@ -111,7 +142,9 @@ describe("bad input over HTTP", () => {
 
   it("protected routes need a JWT (401) and unexposed routes are 403", async () => {
     await expectError(await fetch(`${devnet.url}/api/plugins/stinger/load`), 401, /jwt/);
-    const bad = await fetch(`${devnet.url}/api/plugins/stinger/load`, { headers: { authorization: "Bearer abc.def.ghi" } });
+    const bad = await fetch(`${devnet.url}/api/plugins/stinger/load`, {
+      headers: { authorization: "Bearer abc.def.ghi" },
+    });
     await expectError(bad, 401, /jwt/);
     await expectError(await fetch(`${devnet.url}/dashboard`), 403, /not exposed/);
   });
@@ -120,11 +153,17 @@ describe("bad input over HTTP", () => {
     const out = spawnSync(process.execPath, [BIN, "jwt", "--data-dir", devnet.dataDir], { encoding: "utf8" });
     assert.equal(out.status, 0, out.stderr);
     const token = out.stdout.trim();
-    const res = await fetch(`${devnet.url}/api/plugins/stinger/load`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${devnet.url}/api/plugins/stinger/load`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { data: { pow: { workers: number } } };
     assert.equal(body.data.pow.workers, 1);
-    const wrongSalt = spawnSync(process.execPath, [BIN, "jwt", "--data-dir", devnet.dataDir, "--salt", "other"], { encoding: "utf8" });
+    const wrongSalt = spawnSync(
+      process.execPath,
+      [BIN, "jwt", "--data-dir", devnet.dataDir, "--salt", "other"],
+      { encoding: "utf8" },
+    );
     const denied = await fetch(`${devnet.url}/api/plugins/stinger/load`, {
       headers: { authorization: `Bearer ${wrongSalt.stdout.trim()}` },
     });

@@ -12,7 +12,7 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
   let client: SingleNodeClient;
 
   before(async () => {
-    devnet = await startDevnet({ minPoWScore: 50, milestoneInterval: 1 });
+    devnet = await startDevnet({ minPoWScore: 20, milestoneInterval: 2 });
     client = new SingleNodeClient(devnet.url);
   });
 
@@ -27,7 +27,7 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
     const info = await client.info();
     assert.equal(info.networkId, "private_tangle1");
     assert.equal(info.bech32HRP, "atoi");
-    assert.equal(info.minPoWScore, 50);
+    assert.equal(info.minPoWScore, 20);
     assert.ok(info.latestMilestoneIndex >= 1);
     assert.ok(info.confirmedMilestoneIndex >= 1);
     assert.equal(info.isHealthy, true);
@@ -45,17 +45,23 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
   let remoteId = "";
   it("messageSubmit() with remote PoW, then message() and messageMetadata() until referenced", async () => {
     const index = Converter.utf8ToHex("stinger-remote");
-    remoteId = await client.messageSubmit({ payload: { type: 2, index, data: Converter.utf8ToHex("remote pow") } });
+    remoteId = await client.messageSubmit({
+      payload: { type: 2, index, data: Converter.utf8ToHex("remote pow") },
+    });
     assert.match(remoteId, HEX64);
     const msg = await client.message(remoteId);
     assert.equal(msg.payload?.type, 2);
     assert.equal((msg.payload as { index: string }).index, index);
     assert.ok(msg.parentMessageIds && msg.parentMessageIds.length >= 1);
     assert.match(msg.nonce ?? "", /^\d+$/);
-    const meta = await waitFor(async () => {
-      const m = await client.messageMetadata(remoteId);
-      return m.referencedByMilestoneIndex !== undefined ? m : undefined;
-    }, 20_000, "remote-PoW message to be referenced");
+    const meta = await waitFor(
+      async () => {
+        const m = await client.messageMetadata(remoteId);
+        return m.referencedByMilestoneIndex !== undefined ? m : undefined;
+      },
+      30_000,
+      "remote-PoW message to be referenced",
+    );
     assert.equal(meta.messageId, remoteId);
     assert.equal(meta.isSolid, true);
     assert.equal(meta.ledgerInclusionState, "noTransaction");
@@ -70,10 +76,14 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
     assert.match(localId, HEX64);
     const msg = await client.message(localId);
     assert.equal(Converter.hexToUtf8((msg.payload as { data: string }).data), "local pow");
-    const meta = await waitFor(async () => {
-      const m = await client.messageMetadata(localId);
-      return m.referencedByMilestoneIndex ? m : undefined;
-    }, 20_000, "local-PoW message to be referenced");
+    const meta = await waitFor(
+      async () => {
+        const m = await client.messageMetadata(localId);
+        return m.referencedByMilestoneIndex ? m : undefined;
+      },
+      30_000,
+      "local-PoW message to be referenced",
+    );
     const ms = await client.milestone(meta.referencedByMilestoneIndex!);
     assert.equal(ms.index, meta.referencedByMilestoneIndex);
     assert.match(ms.messageId, HEX64);

@@ -4,9 +4,19 @@ import { describe, it } from "node:test";
 import { removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
 
 async function submit(url: string, i: number): Promise<string | null> {
-  const body = JSON.stringify({ payload: { type: 2, index: Buffer.from("persist").toString("hex"), data: i.toString(16).padStart(8, "0") } });
+  const body = JSON.stringify({
+    payload: {
+      type: 2,
+      index: Buffer.from("persist").toString("hex"),
+      data: i.toString(16).padStart(8, "0"),
+    },
+  });
   try {
-    const res = await fetch(`${url}/api/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const res = await fetch(`${url}/api/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     if (res.status !== 201) return null;
     return ((await res.json()) as { data: { messageId: string } }).data.messageId;
   } catch {
@@ -15,7 +25,11 @@ async function submit(url: string, i: number): Promise<string | null> {
 }
 
 async function info(url: string) {
-  return ((await (await fetch(`${url}/api/v1/info`)).json()) as { data: { latestMilestoneIndex: number; confirmedMilestoneIndex: number } }).data;
+  return (
+    (await (await fetch(`${url}/api/v1/info`)).json()) as {
+      data: { latestMilestoneIndex: number; confirmedMilestoneIndex: number };
+    }
+  ).data;
 }
 
 describe("persistence", () => {
@@ -27,10 +41,15 @@ describe("persistence", () => {
       for (let i = 0; i < 20; i++) ids.push((await submit(first.url, i))!);
       assert.ok(ids.every(Boolean));
       const last = ids.at(-1)!;
-      await waitFor(async () => {
-        const r = await fetch(`${first.url}/api/v1/messages/${last}/metadata`);
-        return ((await r.json()) as { data: { referencedByMilestoneIndex?: number } }).data.referencedByMilestoneIndex;
-      }, 20_000, "last message referenced");
+      await waitFor(
+        async () => {
+          const r = await fetch(`${first.url}/api/v1/messages/${last}/metadata`);
+          return ((await r.json()) as { data: { referencedByMilestoneIndex?: number } }).data
+            .referencedByMilestoneIndex;
+        },
+        20_000,
+        "last message referenced",
+      );
       const before = await info(first.url);
       const milestonesBefore: unknown[] = [];
       for (let i = 1; i <= before.confirmedMilestoneIndex; i++) {
@@ -47,15 +66,26 @@ describe("persistence", () => {
           assert.ok(meta.referencedByMilestoneIndex! >= 1, `message ${id} lost its confirmation`);
         }
         for (let i = 1; i <= before.confirmedMilestoneIndex; i++) {
-          assert.deepEqual(await (await fetch(`${second.url}/api/v1/milestones/${i}`)).json(), milestonesBefore[i - 1]);
+          assert.deepEqual(
+            await (await fetch(`${second.url}/api/v1/milestones/${i}`)).json(),
+            milestonesBefore[i - 1],
+          );
         }
         // The coordinator continues at the next index: nothing reissued, nothing skipped.
-        const after = await waitFor(async () => {
-          const now = await info(second.url);
-          return now.confirmedMilestoneIndex > before.confirmedMilestoneIndex + 1 ? now : undefined;
-        }, 20_000, "new milestones after restart");
+        const after = await waitFor(
+          async () => {
+            const now = await info(second.url);
+            return now.confirmedMilestoneIndex > before.confirmedMilestoneIndex + 1 ? now : undefined;
+          },
+          20_000,
+          "new milestones after restart",
+        );
         for (let i = 1; i <= after.confirmedMilestoneIndex; i++) {
-          assert.equal((await fetch(`${second.url}/api/v1/milestones/${i}`)).status, 200, `milestone ${i} missing`);
+          assert.equal(
+            (await fetch(`${second.url}/api/v1/milestones/${i}`)).status,
+            200,
+            `milestone ${i} missing`,
+          );
         }
       } finally {
         await second.stop();
@@ -90,10 +120,15 @@ describe("persistence", () => {
           assert.equal(r.status, 200, `acknowledged message ${id} was lost`);
         }
         const last = acked.at(-1)!;
-        await waitFor(async () => {
-          const r = await fetch(`${second.url}/api/v1/messages/${last}/metadata`);
-          return ((await r.json()) as { data: { referencedByMilestoneIndex?: number } }).data.referencedByMilestoneIndex;
-        }, 20_000, "messages from before the kill referenced after restart");
+        await waitFor(
+          async () => {
+            const r = await fetch(`${second.url}/api/v1/messages/${last}/metadata`);
+            return ((await r.json()) as { data: { referencedByMilestoneIndex?: number } }).data
+              .referencedByMilestoneIndex;
+          },
+          20_000,
+          "messages from before the kill referenced after restart",
+        );
       } finally {
         await second.stop();
       }

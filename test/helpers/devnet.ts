@@ -31,7 +31,13 @@ function waitExit(proc: ChildProcess): Promise<number | null> {
 
 /** Starts `stinger devnet` on 127.0.0.1 with an ephemeral port and waits for its ready line. */
 export async function startDevnet(
-  opts: { dataDir?: string; minPoWScore?: number; milestoneInterval?: number; extraArgs?: string[]; timeoutMs?: number } = {},
+  opts: {
+    dataDir?: string;
+    minPoWScore?: number;
+    milestoneInterval?: number;
+    extraArgs?: string[];
+    timeoutMs?: number;
+  } = {},
 ): Promise<RunningDevnet> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [
@@ -92,7 +98,11 @@ export async function startDevnet(
 }
 
 /** Polls `check` until it returns a truthy value or the timeout passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {

@@ -33,6 +33,9 @@ describe("URTS tip pool", () => {
     for (let i = 1; i <= 5; i++) pool.add(id(i), []);
     assert.equal(pool.size, 3);
     const tips = pool.select(4, (t) => t[0] !== 5);
-    assert.deepEqual(tips.map((t) => t[0]), [3, 4]);
+    assert.deepEqual(
+      tips.map((t) => t[0]),
+      [3, 4],
+    );
   });
 });

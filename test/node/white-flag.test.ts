@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Message } from "../../src/protocol/types.ts";
 import { whiteFlag } from "../../src/node/ledger/white-flag.ts";
+import type { Message } from "../../src/protocol/types.ts";
 
 const id = (n: number) => new Uint8Array(32).fill(n);
 const msg = (parents: number[], tx = false): Message => ({
@@ -31,7 +31,10 @@ describe("white-flag traversal", () => {
 
   it("emits parents before children, parents in stored order, each once", () => {
     const r = whiteFlag([id(3), id(4)], access)!;
-    assert.deepEqual(r.entries.map((e) => e.id[0]), [2, 3, 4]);
+    assert.deepEqual(
+      r.entries.map((e) => e.id[0]),
+      [2, 3, 4],
+    );
   });
 
   it("judges transactions against the (empty) ledger: conflicting, input not found", () => {

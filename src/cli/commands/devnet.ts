@@ -34,13 +34,43 @@ interface DevnetOptions {
 export function registerDevnet(program: Command): void {
   program
     .command("devnet")
-    .description("run a private network on loopback: a node with remote PoW plus its coordinator (what `npm start` runs)")
-    .option("--data-dir <dir>", "where keys, database and coordinator state live (reused on restart)", DEVNET_DEFAULTS.dataDir)
-    .option("--api-port <port>", "REST API port on 127.0.0.1 (0 = any free port)", parseIntOption("--api-port", 0, 65535), DEVNET_DEFAULTS.apiPort)
-    .option("--metrics-port <port>", "Prometheus port on 127.0.0.1 (0 = any free port)", parseIntOption("--metrics-port", 0, 65535), DEVNET_DEFAULTS.metricsPort)
-    .option("--min-pow-score <score>", "minimum PoW score of messages", parseNumberOption("--min-pow-score", 0), DEVNET_DEFAULTS.minPoWScore)
-    .option("--milestone-interval <seconds>", "seconds between milestones", parseNumberOption("--milestone-interval", 0.1), DEVNET_DEFAULTS.milestoneInterval)
-    .option("--pow-workers <n>", "remote PoW worker threads (default: cores - 1)", parseIntOption("--pow-workers", 1, 256))
+    .description(
+      "run a private network on loopback: a node with remote PoW plus its coordinator (what `npm start` runs)",
+    )
+    .option(
+      "--data-dir <dir>",
+      "where keys, database and coordinator state live (reused on restart)",
+      DEVNET_DEFAULTS.dataDir,
+    )
+    .option(
+      "--api-port <port>",
+      "REST API port on 127.0.0.1 (0 = any free port)",
+      parseIntOption("--api-port", 0, 65535),
+      DEVNET_DEFAULTS.apiPort,
+    )
+    .option(
+      "--metrics-port <port>",
+      "Prometheus port on 127.0.0.1 (0 = any free port)",
+      parseIntOption("--metrics-port", 0, 65535),
+      DEVNET_DEFAULTS.metricsPort,
+    )
+    .option(
+      "--min-pow-score <score>",
+      "minimum PoW score of messages",
+      parseNumberOption("--min-pow-score", 0),
+      DEVNET_DEFAULTS.minPoWScore,
+    )
+    .option(
+      "--milestone-interval <seconds>",
+      "seconds between milestones",
+      parseNumberOption("--milestone-interval", 0.1),
+      DEVNET_DEFAULTS.milestoneInterval,
+    )
+    .option(
+      "--pow-workers <n>",
+      "remote PoW worker threads (default: cores - 1)",
+      parseIntOption("--pow-workers", 1, 256),
+    )
     .option("--log-level <level>", "log level (logs are JSON on stderr)", "info")
     .action(async (opts: DevnetOptions) => {
       try {
@@ -55,7 +85,11 @@ export function registerDevnet(program: Command): void {
             milestonePublicKeyCount: seeds.length,
             publicKeyRanges: seeds.map((s) => ({ key: toHex(ed25519PublicKey(s)), start: 0, end: 0 })),
           },
-          restAPI: { bindAddress: `127.0.0.1:${opts.apiPort}`, powEnabled: true, powWorkerCount: opts.powWorkers },
+          restAPI: {
+            bindAddress: `127.0.0.1:${opts.apiPort}`,
+            powEnabled: true,
+            powWorkerCount: opts.powWorkers,
+          },
           coordinator: { enabled: true, interval: opts.milestoneInterval * 1000 },
           prometheus: { bindAddress: `127.0.0.1:${opts.metricsPort}` },
           logger: { level: opts.logLevel as "info" },

@@ -10,20 +10,26 @@ import { runUntilSignal } from "../run.ts";
 export function registerNode(program: Command): void {
   program
     .command("node")
-    .description("run a node from a config file (Hornet-style keys; relative paths resolve from the file's folder)")
+    .description(
+      "run a node from a config file (Hornet-style keys; relative paths resolve from the file's folder)",
+    )
     .requiredOption("-c, --config <file>", "node config file (JSON)")
     .option("--print-config", "print the effective config (secrets masked) and exit")
     .action(async (opts: { config: string; printConfig?: boolean }) => {
       try {
         const config = loadConfigFile(nodeConfigSchema, opts.config);
         if (opts.printConfig) {
-          process.stdout.write(`${JSON.stringify({ ...config, restAPI: { ...config.restAPI, jwtAuth: { salt: "[redacted]" } } }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ ...config, restAPI: { ...config.restAPI, jwtAuth: { salt: "[redacted]" } } }, null, 2)}\n`,
+          );
           return;
         }
         const log = createLogger({ level: config.logger.level });
         const node = new StingerNode(config, { baseDir: dirname(opts.config), log });
         await node.start();
-        process.stdout.write(`stinger node ready: API ${node.apiUrl} (network ${config.protocol.networkID}, peer ${node.identity.peerId})\n`);
+        process.stdout.write(
+          `stinger node ready: API ${node.apiUrl} (network ${config.protocol.networkID}, peer ${node.identity.peerId})\n`,
+        );
         runUntilSignal(node, log);
       } catch (err) {
         fail(err);

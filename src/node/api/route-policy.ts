@@ -14,7 +14,10 @@ export function compileRoutePattern(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-export function createRoutePolicy(publicRoutes: string[], protectedRoutes: string[]): (path: string) => RouteAccess {
+export function createRoutePolicy(
+  publicRoutes: string[],
+  protectedRoutes: string[],
+): (path: string) => RouteAccess {
   const pub = publicRoutes.map(compileRoutePattern);
   const prot = protectedRoutes.map(compileRoutePattern);
   return (rawPath) => {

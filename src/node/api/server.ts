@@ -43,7 +43,7 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
   const { tangle, store } = deps;
   const app = Fastify({
     bodyLimit: deps.bodyLimit,
-    maxParamLength: 128,
+    routerOptions: { maxParamLength: 128 },
     connectionTimeout: 0,
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
@@ -72,11 +72,15 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     const header = req.headers.authorization ?? "";
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (!token) return sendError(reply, 401, "missing or malformed jwt");
-    if (!(await verifyApiToken(token, deps.identity, deps.jwtSalt))) return sendError(reply, 401, "invalid or expired jwt");
+    if (!(await verifyApiToken(token, deps.identity, deps.jwtSalt)))
+      return sendError(reply, 401, "invalid or expired jwt");
   });
 
   app.addHook("onResponse", async (req, reply) => {
-    deps.metrics?.httpRequests.inc({ route: req.routeOptions.url ?? "unknown", status: String(reply.statusCode) });
+    deps.metrics?.httpRequests.inc({
+      route: req.routeOptions.url ?? "unknown",
+      status: String(reply.statusCode),
+    });
   });
 
   app.setNotFoundHandler((_req, reply) => sendError(reply, 404, "route not found"));
@@ -134,7 +138,10 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     try {
       const { id } = await submitMessage(deps, req.body, isJson, abort.signal);
       const hex = toHex(id);
-      return reply.code(201).header("location", hex).send({ data: { messageId: hex } });
+      return reply
+        .code(201)
+        .header("location", hex)
+        .send({ data: { messageId: hex } });
     } finally {
       req.raw.socket.off("close", onClose);
     }
@@ -144,7 +151,8 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     const index = (req.query as Record<string, unknown>).index;
     if (typeof index !== "string" || index.length === 0) throw badRequest("query parameter index is missing");
     if (!/^([0-9a-fA-F]{2})+$/.test(index)) throw badRequest(`invalid index: ${index}: must be hex`);
-    if (index.length / 2 > MAX_INDEX_BYTES) throw badRequest(`invalid index: longer than ${MAX_INDEX_BYTES} bytes`);
+    if (index.length / 2 > MAX_INDEX_BYTES)
+      throw badRequest(`invalid index: longer than ${MAX_INDEX_BYTES} bytes`);
     const ids = store.messagesByIndex(Buffer.from(index, "hex"), deps.maxResults);
     return { data: { index, maxResults: deps.maxResults, count: ids.length, messageIds: ids.map(toHex) } };
   });
@@ -174,7 +182,12 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     const id = parseIdParam((req.params as { id?: string }).id);
     const children = store.childrenOf(id, deps.maxResults);
     return {
-      data: { messageId: toHex(id), maxResults: deps.maxResults, count: children.length, childrenMessageIds: children.map(toHex) },
+      data: {
+        messageId: toHex(id),
+        maxResults: deps.maxResults,
+        count: children.length,
+        childrenMessageIds: children.map(toHex),
+      },
     };
   });
 

@@ -50,10 +50,12 @@ export async function submitMessage(
   if (!isJson && body instanceof Uint8Array && isComplete(body)) return tangle.submit(body);
 
   const msg = decode(body, isJson);
-  if (msg.networkId === 0n && msg.nonce !== 0n) throw badRequest("invalid message: PoW done but networkId missing");
+  if (msg.networkId === 0n && msg.nonce !== 0n)
+    throw badRequest("invalid message: PoW done but networkId missing");
   if (msg.networkId === 0n) msg.networkId = deps.networkId;
   const fillParents = msg.parents.length === 0;
-  if (fillParents && !deps.pow) throw badRequest("invalid message: no parents given and node PoW is disabled");
+  if (fillParents && !deps.pow)
+    throw badRequest("invalid message: no parents given and node PoW is disabled");
 
   if (fillParents) msg.parents = selectTips(tangle);
   if (msg.nonce === 0n) {
@@ -63,7 +65,8 @@ export async function submitMessage(
       const deadline = Date.now() + deps.powTimeoutMs;
       for (;;) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
+        if (remaining <= 0)
+          throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
         const slice = fillParents ? Math.min(deps.refreshTipsMs, remaining) : remaining;
         const nonce = await deps.pow.mine(bytes, deps.minPoWScore, { signal, deadlineMs: slice });
         if (nonce !== null) {

@@ -7,8 +7,8 @@ import type { Message } from "../../protocol/types.ts";
 import { whiteFlag } from "../ledger/white-flag.ts";
 import type { PowPool } from "../pow/pool.ts";
 import type { Store } from "../store/store.ts";
-import { compareBytes } from "../tangle/tip-pool.ts";
 import { NULL_MESSAGE_ID, type Tangle } from "../tangle/tangle.ts";
+import { compareBytes } from "../tangle/tip-pool.ts";
 import { type CoordinatorState, readCoordinatorState, writeCoordinatorState } from "./state.ts";
 
 export interface CoordinatorOptions {
@@ -48,7 +48,8 @@ export class Coordinator {
     this.state = readCoordinatorState(this.opts.stateFilePath);
     this.adoptStoredMilestones();
     if (!this.state) {
-      if (!this.opts.bootstrap) throw new Error(`${this.opts.stateFilePath}: no coordinator state and bootstrap is off`);
+      if (!this.opts.bootstrap)
+        throw new Error(`${this.opts.stateFilePath}: no coordinator state and bootstrap is off`);
       this.log.info("bootstrapping the network with milestone 1");
     }
     await this.issueNext();
@@ -63,9 +64,11 @@ export class Coordinator {
 
   /** Issues one milestone now (ticks never overlap: a slow PoW delays the next one). */
   issueNext(): Promise<void> {
-    this.issuing = this.issuing.then(() => this.issue()).catch((err) => {
-      if (!this.stopped) this.log.error({ err }, "milestone issuance failed");
-    });
+    this.issuing = this.issuing
+      .then(() => this.issue())
+      .catch((err) => {
+        if (!this.stopped) this.log.error({ err }, "milestone issuance failed");
+      });
     return this.issuing;
   }
 
@@ -85,24 +88,56 @@ export class Coordinator {
     if (this.state) writeCoordinatorState(this.opts.stateFilePath, this.state);
   }
 
+  /**
+   * Milestone parents that reference every non-lazy tip, so nothing attached in time is left behind:
+   * up to 6 tips directly, otherwise a chain of checkpoint messages (no payload) carrying 7 tips each.
+   */
+  private async referenceTips(lastId: Uint8Array): Promise<Uint8Array[]> {
+    const lastHex = toHex(lastId);
+    const tips = this.tangle.allTips().filter((t) => toHex(t) !== lastHex);
+    if (tips.length <= DIRECT_TIPS) return uniqueSorted([lastId, ...tips]);
+    let previous = lastId;
+    for (let i = 0; i < tips.length && !this.stopped; i += TIPS_PER_CHECKPOINT) {
+      const parents = uniqueSorted([previous, ...tips.slice(i, i + TIPS_PER_CHECKPOINT)]);
+      previous = await this.mineAndSubmit({
+        networkId: this.opts.networkId,
+        parents,
+        payload: null,
+        nonce: 0n,
+      });
+    }
+    return uniqueSorted([lastId, previous]);
+  }
+
+  private async mineAndSubmit(msg: Message): Promise<Uint8Array> {
+    const nonce = await this.pow.mine(serializeMessage(msg), this.opts.minPoWScore);
+    if (nonce === null) throw new Error("coordinator PoW gave up");
+    const { id } = await this.tangle.submit(serializeMessage({ ...msg, nonce }));
+    return id;
+  }
+
   private async issue(): Promise<void> {
     if (this.stopped) return;
     const last = this.state;
     if (last && !this.tangle.isSynced()) {
-      this.log.warn({ lmi: this.tangle.latestMilestoneIndex, cmi: this.tangle.confirmedMilestoneIndex }, "node not synced; milestone skipped");
+      this.log.warn(
+        { lmi: this.tangle.latestMilestoneIndex, cmi: this.tangle.confirmedMilestoneIndex },
+        "node not synced; milestone skipped",
+      );
       return;
     }
     const index = (last?.latestMilestoneIndex ?? 0) + 1;
     const lastId = last ? Buffer.from(last.latestMilestoneMessageID, "hex") : NULL_MESSAGE_ID;
-    // At most 4 tips plus the previous milestone: always within the 8-parent limit.
-    const parents = uniqueSorted([lastId, ...this.tangle.selectTips()]);
+    const parents = await this.referenceTips(lastId);
+    if (this.stopped) return;
 
     const wf = whiteFlag(parents, {
       message: (id) => {
         const b = this.store.getMessage(id);
         return b ? deserializeMessage(b, { validate: false }) : undefined;
       },
-      isReferenced: (id) => compareBytes(id, NULL_MESSAGE_ID) === 0 || this.store.getMeta(id)?.r !== undefined,
+      isReferenced: (id) =>
+        compareBytes(id, NULL_MESSAGE_ID) === 0 || this.store.getMeta(id)?.r !== undefined,
     });
     if (!wf) throw new Error("tips reference messages that are not stored");
     const now = Date.now();
@@ -115,17 +150,21 @@ export class Coordinator {
       },
       this.opts.seeds,
     );
-    const msg: Message = { networkId: this.opts.networkId, parents, payload, nonce: 0n };
-    const unmined = serializeMessage(msg);
-    const nonce = await this.pow.mine(unmined, this.opts.minPoWScore);
-    if (nonce === null || this.stopped) return;
-    msg.nonce = nonce;
-    const { id } = await this.tangle.submit(serializeMessage(msg));
-    this.state = { latestMilestoneIndex: index, latestMilestoneMessageID: toHex(id), latestMilestoneTime: now * 1e6 };
+    const id = await this.mineAndSubmit({ networkId: this.opts.networkId, parents, payload, nonce: 0n });
+    this.state = {
+      latestMilestoneIndex: index,
+      latestMilestoneMessageID: toHex(id),
+      latestMilestoneTime: now * 1e6,
+    };
     writeCoordinatorState(this.opts.stateFilePath, this.state);
     this.log.info({ index, messageId: toHex(id), referenced: wf.entries.length }, "milestone issued");
   }
 }
+
+/** Tips a milestone references directly; more than this go through checkpoint messages. */
+const DIRECT_TIPS = 6;
+/** Tips per checkpoint: the eighth parent is the previous checkpoint (or milestone). */
+const TIPS_PER_CHECKPOINT = 7;
 
 function uniqueSorted(ids: Uint8Array[]): Uint8Array[] {
   const map = new Map(ids.map((id) => [toHex(id), id]));

@@ -30,9 +30,11 @@ export function parseCooPrivateKeys(value: string): Uint8Array[] {
 
 export function readKeyFile(path: string): Uint8Array[] {
   const data = JSON.parse(readFileSync(path, "utf8")) as CoordinatorKeyFile;
-  if (!Array.isArray(data.seeds) || data.seeds.length === 0) throw new Error(`${path}: needs a non-empty "seeds" array`);
+  if (!Array.isArray(data.seeds) || data.seeds.length === 0)
+    throw new Error(`${path}: needs a non-empty "seeds" array`);
   return data.seeds.map((s, i) => {
-    if (typeof s !== "string" || !/^[0-9a-f]{64}$/.test(s)) throw new Error(`${path}: seeds[${i}] must be 64 hex characters`);
+    if (typeof s !== "string" || !/^[0-9a-f]{64}$/.test(s))
+      throw new Error(`${path}: seeds[${i}] must be 64 hex characters`);
     return fromHex(s);
   });
 }
@@ -41,7 +43,10 @@ export function readKeyFile(path: string): Uint8Array[] {
 export function loadOrCreateKeyFile(path: string, count: number): Uint8Array[] {
   if (!existsSync(path)) {
     const seeds = Array.from({ length: count }, () => toHex(generateEd25519Seed()));
-    writeFileSync(path, `${JSON.stringify({ seeds } satisfies CoordinatorKeyFile, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+    writeFileSync(path, `${JSON.stringify({ seeds } satisfies CoordinatorKeyFile, null, 2)}\n`, {
+      mode: 0o600,
+      flag: "wx",
+    });
   }
   chmodSync(path, 0o600);
   return readKeyFile(path);

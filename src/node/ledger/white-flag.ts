@@ -43,7 +43,11 @@ export function whiteFlag(parents: Uint8Array[], cone: ConeAccess): WhiteFlagRes
     const top = stack.pop()!;
     if (top.msg) {
       const isTx = top.msg.payload?.type === PAYLOAD_TRANSACTION;
-      entries.push({ id: top.id, inclusion: isTx ? 2 : 0, conflictReason: isTx ? CONFLICT_INPUT_NOT_FOUND : 0 });
+      entries.push({
+        id: top.id,
+        inclusion: isTx ? 2 : 0,
+        conflictReason: isTx ? CONFLICT_INPUT_NOT_FOUND : 0,
+      });
       continue;
     }
     const key = toHex(top.id);

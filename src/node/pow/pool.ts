@@ -66,7 +66,9 @@ export class PowPool {
   mine(bytes: Uint8Array, targetScore: number, opts: PowJobOptions = {}): Promise<bigint | null> {
     if (this.queue.length >= this.maxQueue && this.running) {
       this.metrics?.powJobs.inc({ outcome: "refused" });
-      return Promise.reject(new StingerError("POW_QUEUE_FULL", "proof of work queue is full", { status: 503 }));
+      return Promise.reject(
+        new StingerError("POW_QUEUE_FULL", "proof of work queue is full", { status: 503 }),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ bytes, targetScore, opts, resolve, reject });

@@ -1,7 +1,7 @@
 // PoW worker thread: searches its own slice of the nonce space in chunks, checking a shared stop
 // flag between chunks so the pool can cancel it without waiting for a message round trip.
 import { parentPort } from "node:worker_threads";
-import { mineNonce } from "../../protocol/curl/pow.ts";
+import { createBitslicedScratch, mineNonceBitsliced } from "../../protocol/curl/bitsliced.ts";
 
 export interface WorkerJob {
   digest: Uint8Array;
@@ -12,13 +12,14 @@ export interface WorkerJob {
 
 export type WorkerReply = { nonce: bigint | null; hashes: number };
 
-const CHUNK = 4096;
+const CHUNK = 8192;
+const scratch = createBitslicedScratch();
 
 parentPort!.on("message", (job: WorkerJob) => {
   let nonce = job.start;
   let hashes = 0;
   while (Atomics.load(job.stop, 0) === 0) {
-    const found = mineNonce(job.digest, job.targetZeros, nonce, CHUNK);
+    const found = mineNonceBitsliced(job.digest, job.targetZeros, nonce, CHUNK, scratch);
     if (found !== null) {
       hashes += Number(found - nonce) + 1;
       Atomics.store(job.stop, 0, 1);

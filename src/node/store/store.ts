@@ -1,4 +1,4 @@
-import { type Database, type RootDatabase, open } from "lmdb";
+import { type Database, open, type RootDatabase } from "lmdb";
 
 /** Ledger inclusion state as stored (one byte) and as Hornet names it in JSON. */
 export const INCLUSION_STATES = ["noTransaction", "included", "conflicting"] as const;
@@ -101,7 +101,10 @@ export class Store {
 
   getNodeState(): NodeState {
     return (
-      (this.state.get("node") as NodeState | undefined) ?? { latestMilestoneIndex: 0, confirmedMilestoneIndex: 0 }
+      (this.state.get("node") as NodeState | undefined) ?? {
+        latestMilestoneIndex: 0,
+        confirmedMilestoneIndex: 0,
+      }
     );
   }
 

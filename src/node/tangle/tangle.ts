@@ -142,12 +142,16 @@ export class Tangle {
     if (this.store.hasMessage(id)) return { id, stored: false };
     if (msg.networkId !== this.opts.networkId) {
       this.metrics?.rejected.inc({ reason: "network" });
-      throw invalid(`invalid message: networkId ${msg.networkId} does not match this node's ${this.opts.networkId}`);
+      throw invalid(
+        `invalid message: networkId ${msg.networkId} does not match this node's ${this.opts.networkId}`,
+      );
     }
     const score = powScore(bytes);
     if (score < this.opts.minPoWScore) {
       this.metrics?.rejected.inc({ reason: "pow" });
-      throw invalid(`invalid message: PoW score ${score.toFixed(2)} is below the minimum ${this.opts.minPoWScore}`);
+      throw invalid(
+        `invalid message: PoW score ${score.toFixed(2)} is below the minimum ${this.opts.minPoWScore}`,
+      );
     }
     const roots = this.coneRoots(msg.parents);
     if (!roots) {
@@ -183,6 +187,11 @@ export class Tangle {
     return this.tips.select(4, (id) => !this.isLazy(id));
   }
 
+  /** Every non-lazy tip, sorted. */
+  allTips(): Uint8Array[] {
+    return this.tips.all((id) => !this.isLazy(id));
+  }
+
   /** The Hornet JSON metadata of a stored message, or undefined when unknown. */
   metadataJson(id: Uint8Array, bytes: Uint8Array): Record<string, unknown> | undefined {
     const meta = this.store.getMeta(id);
@@ -199,7 +208,8 @@ export class Tangle {
     } else if (meta.s) {
       const { y, o } = this.currentRoots(bytes, meta);
       const reattach = this.cmi - o > this.opts.belowMaxDepth;
-      out.shouldPromote = !reattach && (this.cmi - y > this.opts.maxDeltaYoungest || this.cmi - o > this.opts.maxDeltaOldest);
+      out.shouldPromote =
+        !reattach && (this.cmi - y > this.opts.maxDeltaYoungest || this.cmi - o > this.opts.maxDeltaOldest);
       out.shouldReattach = reattach;
     }
     return out;
@@ -268,7 +278,10 @@ export class Tangle {
     const root = merkleRoot(result.includedTransactions);
     if (toHex(root) !== toHex(ms.inclusionMerkleProof)) {
       // A mismatch means this node and the coordinator disagree on the ledger: never apply it.
-      this.log.error({ index, expected: toHex(ms.inclusionMerkleProof), computed: toHex(root) }, "milestone merkle root mismatch; confirmation halted");
+      this.log.error(
+        { index, expected: toHex(ms.inclusionMerkleProof), computed: toHex(root) },
+        "milestone merkle root mismatch; confirmation halted",
+      );
       return false;
     }
     await this.store.root.transaction(() => {

@@ -52,13 +52,7 @@ export class TipPool {
    * sorted ascending as message parents must be.
    */
   select(count: number, isUsable: (id: Uint8Array) => boolean, now = Date.now()): Uint8Array[] {
-    for (const [key, entry] of this.tips) {
-      const expired =
-        entry.firstReferencedAt !== undefined && now - entry.firstReferencedAt > this.opts.maxReferencedTipAgeMs;
-      // Keep at least one tip so an idle network can still be extended.
-      if ((expired && this.tips.size > 1) || !isUsable(entry.id)) this.tips.delete(key);
-    }
-    const entries = [...this.tips.values()];
+    const entries = this.prune(isUsable, now);
     const chosen = new Map<string, Uint8Array>();
     const maxTries = (count - 1) * 10 + 1;
     for (let i = 0; i < maxTries && chosen.size < count && chosen.size < entries.length; i++) {
@@ -66,6 +60,24 @@ export class TipPool {
       chosen.set(toHex(pick.id), pick.id);
     }
     return [...chosen.values()].sort(compareBytes);
+  }
+
+  /** Every usable tip, sorted: what a coordinator references so no tip is left behind. */
+  all(isUsable: (id: Uint8Array) => boolean, now = Date.now()): Uint8Array[] {
+    return this.prune(isUsable, now)
+      .map((e) => e.id)
+      .sort(compareBytes);
+  }
+
+  private prune(isUsable: (id: Uint8Array) => boolean, now: number): TipEntry[] {
+    for (const [key, entry] of this.tips) {
+      const expired =
+        entry.firstReferencedAt !== undefined &&
+        now - entry.firstReferencedAt > this.opts.maxReferencedTipAgeMs;
+      // Keep at least one tip so an idle network can still be extended.
+      if ((expired && this.tips.size > 1) || !isUsable(entry.id)) this.tips.delete(key);
+    }
+    return [...this.tips.values()];
   }
 }
 
