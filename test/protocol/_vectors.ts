@@ -7,7 +7,7 @@ export const VECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "v
 
 export function listedVectorFiles(): string[] {
   const sources = readFileSync(join(VECTOR_DIR, "SOURCES.md"), "utf8");
-  return [...sources.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
+  return [...sources.matchAll(/^\| `([^`]+)`\s*\|/gm)].map((m) => m[1]!);
 }
 
 export function vectorFiles(): string[] {

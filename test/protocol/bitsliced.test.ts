@@ -34,3 +34,31 @@ describe("bit-sliced Curl-P-81 miner", () => {
     );
   });
 });
+
+describe("batched PoW scoring", () => {
+  it("trailingZerosBatch agrees with the scalar hash for every lane", async () => {
+    const { trailingZerosBatch, powInputTrits } = await import("../../src/protocol/curl/bitsliced.ts");
+    const { curlP81 } = await import("../../src/protocol/curl/curl.ts");
+    const { trailingZeros } = await import("../../src/protocol/curl/pow.ts");
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 8, maxLength: 120 }), { minLength: 1, maxLength: 32 }),
+        (msgs) => {
+          const inputs = msgs.map(powInputTrits);
+          assert.deepEqual(
+            trailingZerosBatch(inputs),
+            inputs.map((t) => trailingZeros(curlP81(t))),
+          );
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+
+  it("scores the TIP-12 example message (9 zeros) among others", async () => {
+    const { trailingZerosBatch, powInputTrits } = await import("../../src/protocol/curl/bitsliced.ts");
+    const tip12 = Buffer.from("48656c6c6f2c20576f726c64215ee6aaaaaaaaaaaa", "hex");
+    const zeros = trailingZerosBatch([powInputTrits(new Uint8Array(30)), powInputTrits(tip12)]);
+    assert.equal(zeros[1], 9);
+  });
+});

@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import { powScore } from "../../protocol/curl/pow.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { merkleRoot } from "../../protocol/merkle.ts";
@@ -13,6 +12,7 @@ import type { NodeMetrics } from "../metrics.ts";
 import type { MessageMeta, Store } from "../store/store.ts";
 import { INCLUSION_STATES } from "../store/store.ts";
 import type { TangleEvents } from "./events.ts";
+import { PowScorer } from "./pow-scorer.ts";
 import { TipPool } from "./tip-pool.ts";
 
 export const NULL_MESSAGE_ID = new Uint8Array(32);
@@ -64,6 +64,7 @@ export class Tangle {
   private latestMilestoneTimestamp = 0;
   private confirming: Promise<void> = Promise.resolve();
   private connectedPeers = 0;
+  private readonly scorer = new PowScorer();
 
   constructor(
     private readonly store: Store,
@@ -146,7 +147,7 @@ export class Tangle {
         `invalid message: networkId ${msg.networkId} does not match this node's ${this.opts.networkId}`,
       );
     }
-    const score = powScore(bytes);
+    const score = await this.scorer.score(bytes);
     if (score < this.opts.minPoWScore) {
       this.metrics?.rejected.inc({ reason: "pow" });
       throw invalid(

@@ -1,8 +1,9 @@
 // Bit-sliced Curl-P-81 miner: 32 nonces per transform, one nonce per bit of an Int32 lane word.
 // Each trit is two bit-planes (lo, hi): -1 = (1,0), 0 = (1,1), +1 = (0,1). The plain scalar
 // curlP81Into stays the reference; test/protocol checks this one against it nonce by nonce.
-import { CURL_HASH_TRITS } from "../params.ts";
+import { CURL_HASH_TRITS, NONCE_LENGTH } from "../params.ts";
 import { b1t6EncodeInto } from "./b1t6.ts";
+import { powDigest } from "./pow.ts";
 
 const STATE = 3 * CURL_HASH_TRITS;
 const ROUNDS = 81;
@@ -110,4 +111,42 @@ export function mineNonceBitsliced(
     }
   }
   return null;
+}
+
+/** The 243-trit Curl input of a message's PoW: b1t6(digest) || b1t6(nonce) || 000. */
+export function powInputTrits(messageBytes: Uint8Array): Int8Array {
+  const trits = new Int8Array(CURL_HASH_TRITS);
+  b1t6EncodeInto(powDigest(messageBytes), trits, 0);
+  b1t6EncodeInto(messageBytes.subarray(messageBytes.length - NONCE_LENGTH), trits, DIGEST_TRITS);
+  return trits;
+}
+
+/**
+ * Trailing zero trits of the Curl-P-81 hashes of up to 32 independent 243-trit inputs, computed in
+ * one bit-sliced transform: the cost of checking a batch of incoming messages is that of ~3 scalar hashes.
+ */
+export function trailingZerosBatch(
+  inputs: Int8Array[],
+  s: BitslicedScratch = createBitslicedScratch(),
+): number[] {
+  if (inputs.length > LANES) throw new RangeError(`at most ${LANES} inputs per batch`);
+  s.lo.fill(-1, 0, STATE);
+  s.hi.fill(-1, 0, STATE);
+  for (let lane = 0; lane < inputs.length; lane++) {
+    const input = inputs[lane]!;
+    const bit = 1 << lane;
+    for (let k = 0; k < CURL_HASH_TRITS; k++) {
+      const t = input[k]!;
+      if (t !== 0) setTrit(s.lo, s.hi, k, t, bit);
+    }
+  }
+  const { lo, hi } = transform(s);
+  const zeros: number[] = [];
+  for (let lane = 0; lane < inputs.length; lane++) {
+    const bit = 1 << lane;
+    let z = 0;
+    for (let k = CURL_HASH_TRITS - 1; k >= 0 && lo[k]! & hi[k]! & bit; k--) z++;
+    zeros.push(z);
+  }
+  return zeros;
 }

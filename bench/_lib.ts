@@ -1,0 +1,42 @@
+import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
+
+/** The header every benchmark prints: what ran where, so figures can be compared later. */
+export function printHeader(name: string): void {
+  let commit = "unknown";
+  try {
+    commit = execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim();
+  } catch {}
+  console.log(`# bench ${name}`);
+  console.log(
+    `# cpu: ${cpus()[0]?.model ?? "?"} x${cpus().length}, node ${process.version}, commit ${commit}`,
+  );
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Resident memory of a process in MiB (anonymous = heap and caches; file = mapped database pages). */
+export function rssOf(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kb("VmRSS"), anon: kb("RssAnon"), file: kb("RssFile") };
+}
+
+export const JSON_MODE = process.argv.includes("--json");
+
+export function report(results: Record<string, unknown>): void {
+  if (JSON_MODE) console.log(JSON.stringify(results));
+}

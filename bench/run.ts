@@ -1,0 +1,8 @@
+// `npm run bench -- <area> [--json]`: runs bench/<area>.ts.
+const AREAS = ["ingest", "reads", "pow"];
+const area = process.argv[2];
+if (!area || !AREAS.includes(area)) {
+  console.error(`usage: npm run bench -- <${AREAS.join("|")}> [--json]`);
+  process.exit(2);
+}
+await import(`./${area}.ts`);
