@@ -15,6 +15,7 @@ import { createNodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { PowPool } from "./pow/pool.ts";
 import { Store } from "./store/store.ts";
 import { TangleEvents } from "./tangle/events.ts";
+import { RateMeter } from "./tangle/rates.ts";
 import { Tangle } from "./tangle/tangle.ts";
 
 export const VERSION = "0.1.0";
@@ -49,6 +50,7 @@ export class StingerNode {
   readonly coordinator: Coordinator | null = null;
   private readonly cooPow: PowPool | null = null;
   private api: FastifyInstance | null = null;
+  private rates: RateMeter | null = null;
   private metricsServer: FastifyInstance | null = null;
   apiUrl = "";
   metricsUrl = "";
@@ -118,8 +120,10 @@ export class StingerNode {
     const { config } = this;
     const log = this.runtime.log;
     await this.tangle.start();
+    this.rates = new RateMeter(this.tangle);
     this.api = createApiServer({
       tangle: this.tangle,
+      rates: this.rates,
       store: this.store,
       pow: this.pow,
       identity: this.identity,
@@ -172,6 +176,7 @@ export class StingerNode {
   async close(): Promise<void> {
     await this.coordinator?.stop();
     await this.api?.close();
+    this.rates?.close();
     await this.metricsServer?.close();
     await this.pow?.close();
     await this.cooPow?.close();

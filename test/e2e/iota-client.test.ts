@@ -133,6 +133,13 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
     assert.equal(none.count, 0);
   });
 
+  it("info() reports message rates over the last seconds", async () => {
+    const info = await client.info();
+    assert.ok(info.messagesPerSecond > 0, "messages and milestones were stored in the last seconds");
+    assert.ok(info.referencedMessagesPerSecond > 0);
+    assert.ok(info.referencedRate > 0 && info.referencedRate <= 100);
+  });
+
   it("milestone(1) is the bootstrap milestone", async () => {
     const ms = await client.milestone(1);
     assert.equal(ms.index, 1);

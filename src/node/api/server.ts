@@ -8,6 +8,7 @@ import type { NodeIdentity } from "../identity/identity.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { PowPool } from "../pow/pool.ts";
 import type { Store } from "../store/store.ts";
+import type { RateMeter } from "../tangle/rates.ts";
 import type { Tangle } from "../tangle/tangle.ts";
 import { badRequest, errorBody, notFound, notSynced } from "./errors.ts";
 import { verifyApiToken } from "./jwt.ts";
@@ -17,6 +18,7 @@ import { submitMessage } from "./submit.ts";
 
 export interface ApiDeps {
   tangle: Tangle;
+  rates: RateMeter;
   store: Store;
   pow: PowPool | null;
   identity: NodeIdentity;
@@ -112,9 +114,7 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
       networkId: deps.networkName,
       bech32HRP: deps.bech32HRP,
       minPoWScore: deps.minPoWScore,
-      messagesPerSecond: 0,
-      referencedMessagesPerSecond: 0,
-      referencedRate: 0,
+      ...deps.rates.rates(),
       latestMilestoneTimestamp: tangle.latestMilestoneTime,
       latestMilestoneIndex: tangle.latestMilestoneIndex,
       confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,

@@ -65,6 +65,9 @@ export class Tangle {
   private confirming: Promise<void> = Promise.resolve();
   private connectedPeers = 0;
   private readonly scorer = new PowScorer();
+  /** Totals since start, sampled by RateMeter for /info. */
+  storedTotal = 0;
+  referencedTotal = 0;
 
   constructor(
     private readonly store: Store,
@@ -176,6 +179,7 @@ export class Tangle {
     const stored = await this.store.putMessage(id, bytes, meta, msg.parents, index);
     if (!stored) return { id, stored: false };
     this.metrics?.stored.inc();
+    this.storedTotal += 1;
     this.tips.add(id, msg.parents);
     this.events.emit("messageStored", id, bytes);
     this.events.emit("messageSolid", id);
@@ -301,6 +305,7 @@ export class Tangle {
     });
     this.cmi = index;
     this.metrics?.referenced.inc(result.entries.length + 1);
+    this.referencedTotal += result.entries.length + 1;
     this.updateGauges();
     this.events.emit("milestoneConfirmed", {
       index,
