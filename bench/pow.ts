@@ -27,14 +27,20 @@ function timeSearch(search: (start: bigint) => bigint | null): { rate: number; m
 }
 
 printHeader("pow");
-console.log(`# search: digest 32 x 0x01, ${ZEROS} trailing zeros, ${SAMPLES} samples from different start nonces (median)`);
+console.log(
+  `# search: digest 32 x 0x01, ${ZEROS} trailing zeros, ${SAMPLES} samples from different start nonces (median)`,
+);
 const digestHex = Buffer.from(DIGEST).toString("hex");
 const peer = timeSearch((start) => BigInt(PowHelper.performPow(DIGEST, ZEROS, start.toString())));
 console.log(`iota.js PowHelper (LocalPowProvider engine), 1 thread: ${fmt(peer.rate)} hashes/s`);
 const scalar = timeSearch((start) => mineNonce(DIGEST, ZEROS, start, 10_000_000));
-console.log(`stinger scalar reference, 1 thread:    ${fmt(scalar.rate)} hashes/s (${(scalar.rate / peer.rate).toFixed(2)}x iota.js)`);
+console.log(
+  `stinger scalar reference, 1 thread:    ${fmt(scalar.rate)} hashes/s (${(scalar.rate / peer.rate).toFixed(2)}x iota.js)`,
+);
 const sliced = timeSearch((start) => mineNonceBitsliced(DIGEST, ZEROS, start, 10_000_000));
-console.log(`stinger bit-sliced JS, 1 thread:       ${fmt(sliced.rate)} hashes/s (${(sliced.rate / peer.rate).toFixed(2)}x iota.js)`);
+console.log(
+  `stinger bit-sliced JS, 1 thread:       ${fmt(sliced.rate)} hashes/s (${(sliced.rate / peer.rate).toFixed(2)}x iota.js)`,
+);
 
 // The pool mines a whole message; report time to solution for a 100-byte message at score 4000.
 const workers = Math.max(1, cpus().length - 1);
@@ -48,5 +54,7 @@ for (let s = 0; s < SAMPLES; s++) {
   times.push(performance.now() - t);
 }
 await pool.close();
-console.log(`stinger worker pool (${workers} workers): 100-byte message at minPoWScore 4000 in ${fmt(median(times))} ms median (digest ${powDigest(msg).length} bytes, ${digestHex.slice(0, 4)}...)`);
+console.log(
+  `stinger worker pool (${workers} workers): 100-byte message at minPoWScore 4000 in ${fmt(median(times))} ms median (digest ${powDigest(msg).length} bytes, ${digestHex.slice(0, 4)}...)`,
+);
 report({ peer: peer.rate, scalar: scalar.rate, bitsliced: sliced.rate, poolMsAtScore4000: median(times) });

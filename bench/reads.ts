@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { Store } from "../src/node/store/store.ts";
+import { NULL_MESSAGE_ID } from "../src/node/tangle/tangle.ts";
 import { blake2b256 } from "../src/protocol/blake2b.ts";
 import { toHex } from "../src/protocol/hex.ts";
 import { networkIdFromName, serializeMessage } from "../src/protocol/message.ts";
-import { Store } from "../src/node/store/store.ts";
-import { NULL_MESSAGE_ID } from "../src/node/tangle/tangle.ts";
 import { startBenchDevnet } from "./_devnet.ts";
 import { fmt, printHeader, report, rssOf } from "./_lib.ts";
 
@@ -61,7 +61,12 @@ try {
       url: devnet.url,
       connections: CONNECTIONS,
       duration: DURATION,
-      requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/messages/${ids[(n++ * 7919) % ids.length]}` }) }],
+      requests: [
+        {
+          method: "GET",
+          setupRequest: (req) => ({ ...req, path: `/api/v1/messages/${ids[(n++ * 7919) % ids.length]}` }),
+        },
+      ],
     });
     const loaded = rssOf(devnet.proc.pid!);
     console.log(
@@ -72,7 +77,13 @@ try {
       `RSS at start ${fmt(idle.rss)} MiB (anon ${fmt(idle.anon)}, file ${fmt(idle.file)}); after reads ${fmt(loaded.rss)} MiB ` +
         `(anon ${fmt(loaded.anon)}, file ${fmt(loaded.file)})`,
     );
-    report({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, rssIdle: idle, rssLoaded: loaded });
+    report({
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      rssIdle: idle,
+      rssLoaded: loaded,
+    });
   } finally {
     await devnet.stop();
   }

@@ -140,6 +140,16 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
     assert.ok(info.referencedRate > 0 && info.referencedRate <= 100);
   });
 
+  it("Prometheus metrics count what happened", async () => {
+    const text = await (await fetch(devnet.metricsUrl)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, "m").exec(text)?.[1]);
+    assert.ok(value("stinger_node_messages_stored_total") >= 4);
+    assert.ok(value("stinger_node_confirmed_milestone_index") >= 1);
+    assert.match(text, /stinger_node_pow_jobs_total\{outcome="solved"\} [1-9]/);
+    assert.match(text, /stinger_node_http_requests_total\{route="\/api\/v1\/messages",status="201"\}/);
+  });
+
   it("milestone(1) is the bootstrap milestone", async () => {
     const ms = await client.milestone(1);
     assert.equal(ms.index, 1);

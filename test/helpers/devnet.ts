@@ -7,6 +7,7 @@ export const BIN = new URL("../../bin/stinger", import.meta.url).pathname;
 
 export interface RunningDevnet {
   url: string;
+  metricsUrl: string;
   dataDir: string;
   proc: ChildProcess;
   stderr: () => string;
@@ -63,6 +64,7 @@ export async function startDevnet(
   proc.stderr!.on("data", (d) => {
     err = (err + d.toString()).slice(-20_000);
   });
+  let metricsUrl = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
@@ -72,6 +74,7 @@ export async function startDevnet(
       out += d.toString();
       const m = /ready: API (http:\/\/\S+)/.exec(out);
       if (m) {
+        metricsUrl = /metrics (http:\/\/\S+),/.exec(out)?.[1] ?? "";
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -83,6 +86,7 @@ export async function startDevnet(
   });
   return {
     url,
+    metricsUrl,
     dataDir,
     proc,
     stderr: () => err,

@@ -99,7 +99,7 @@ export function registerDevnet(program: Command): void {
         const node = new StingerNode(config, { baseDir: dataDir, log, env: {} });
         await node.start();
         process.stdout.write(
-          `stinger devnet ready: API ${node.apiUrl} (network ${config.protocol.networkID}, minPoWScore ${opts.minPowScore}, ` +
+          `stinger devnet ready: API ${node.apiUrl} (metrics ${node.metricsUrl}, network ${config.protocol.networkID}, minPoWScore ${opts.minPowScore}, ` +
             `milestone every ${opts.milestoneInterval}s, data ${dataDir})\n`,
         );
         runUntilSignal(node, log);

@@ -132,18 +132,25 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
 
   app.post(`${BASE}/messages`, async (req, reply) => {
     const isJson = (req.headers["content-type"] ?? "").toLowerCase().startsWith("application/json");
-    const abort = new AbortController();
-    const onClose = () => abort.abort();
-    req.raw.socket.once("close", onClose);
+    // Only remote PoW needs to notice a client that goes away; most submits never ask.
+    let abort: AbortController | undefined;
+    const onClose = () => abort?.abort();
+    const disconnectSignal = () => {
+      if (!abort) {
+        abort = new AbortController();
+        req.raw.socket.once("close", onClose);
+      }
+      return abort.signal;
+    };
     try {
-      const { id } = await submitMessage(deps, req.body, isJson, abort.signal);
+      const { id } = await submitMessage(deps, req.body, isJson, disconnectSignal);
       const hex = toHex(id);
       return reply
         .code(201)
         .header("location", hex)
         .send({ data: { messageId: hex } });
     } finally {
-      req.raw.socket.off("close", onClose);
+      if (abort) req.raw.socket.off("close", onClose);
     }
   });
 

@@ -43,7 +43,7 @@ export async function submitMessage(
   deps: SubmitDeps,
   body: unknown,
   isJson: boolean,
-  signal: AbortSignal,
+  disconnectSignal: () => AbortSignal,
 ): Promise<SubmitResult> {
   const { tangle } = deps;
   if (!tangle.isAlmostSynced()) throw notSynced();
@@ -68,7 +68,10 @@ export async function submitMessage(
         if (remaining <= 0)
           throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
         const slice = fillParents ? Math.min(deps.refreshTipsMs, remaining) : remaining;
-        const nonce = await deps.pow.mine(bytes, deps.minPoWScore, { signal, deadlineMs: slice });
+        const nonce = await deps.pow.mine(bytes, deps.minPoWScore, {
+          signal: disconnectSignal(),
+          deadlineMs: slice,
+        });
         if (nonce !== null) {
           msg.nonce = nonce;
           break;

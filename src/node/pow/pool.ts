@@ -25,6 +25,19 @@ export interface PowLoad {
   maxQueue: number;
 }
 
+/**
+ * Compiled builds run worker.js directly. From TypeScript sources (tests, benchmarks under tsx) the
+ * worker must register tsx itself: loader hooks given to the main thread do not reach workers.
+ */
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url));
+  const script = new URL("./worker.ts", import.meta.url).href;
+  return new Worker(
+    `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`,
+    { eval: true },
+  );
+}
+
 // Each worker searches its own 2^56-nonce slice, so workers never test the same nonce.
 const SLICE = 1n << 56n;
 
@@ -42,9 +55,8 @@ export class PowPool {
     readonly maxQueue: number,
     private readonly metrics: NodeMetrics | null = null,
   ) {
-    const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
     for (let i = 0; i < workerCount; i++) {
-      const w = new Worker(new URL(`./worker${ext}`, import.meta.url));
+      const w = spawnWorker();
       w.unref();
       this.workers.push(w);
     }
