@@ -42,6 +42,13 @@ function setTrit(lo: Int32Array, hi: Int32Array, i: number, trit: number, bit: n
   else hi[i]! &= ~bit;
 }
 
+// p(i) = 364 * i mod 729 for i = 0..729: the state index each output trit reads (and p(i + 1) too).
+const INDEX = new Int32Array(STATE + 1);
+for (let i = 0, idx = 0; i <= STATE; i++) {
+  INDEX[i] = idx;
+  idx += idx < 365 ? 364 : -365;
+}
+
 /** The 81 rounds on bit-planes; returns the planes holding the result. */
 function transform(s: BitslicedScratch): { lo: Int32Array; hi: Int32Array } {
   let lo = s.lo;
@@ -49,15 +56,18 @@ function transform(s: BitslicedScratch): { lo: Int32Array; hi: Int32Array } {
   let nlo = s.lo2;
   let nhi = s.hi2;
   for (let r = 0; r < ROUNDS; r++) {
-    let idx = 0;
+    // Each output reads two neighbours in p-order; carry the second pair into the next step.
+    let alpha = lo[0]!;
+    let beta = hi[0]!;
     for (let i = 0; i < STATE; i++) {
-      const alpha = lo[idx]!;
-      const beta = hi[idx]!;
-      idx += idx < 365 ? 364 : -365;
-      const gamma = hi[idx]!;
-      const delta = (alpha | ~gamma) & (lo[idx]! ^ beta);
+      const q = INDEX[i + 1]!;
+      const nextLo = lo[q]!;
+      const gamma = hi[q]!;
+      const delta = (alpha | ~gamma) & (nextLo ^ beta);
       nlo[i] = ~delta;
       nhi[i] = (alpha ^ gamma) | delta;
+      alpha = nextLo;
+      beta = gamma;
     }
     const tl = lo;
     lo = nlo;
