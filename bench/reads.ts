@@ -57,6 +57,13 @@ try {
   try {
     const idle = rssOf(devnet.proc.pid!);
     let n = 0;
+    // Warm-up: the first touches of a cold database are page faults, not the steady state we report.
+    await autocannon({
+      url: devnet.url,
+      connections: CONNECTIONS,
+      duration: 3,
+      requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/messages/${ids[(n++ * 7919) % ids.length]}` }) }],
+    });
     const result = await autocannon({
       url: devnet.url,
       connections: CONNECTIONS,
