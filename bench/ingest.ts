@@ -9,8 +9,10 @@ import { Store } from "../src/node/store/store.ts";
 import { TangleEvents } from "../src/node/tangle/events.ts";
 import { NULL_MESSAGE_ID, Tangle } from "../src/node/tangle/tangle.ts";
 import { networkIdFromName, serializeMessage } from "../src/protocol/message.ts";
-import { startBenchDevnet } from "./_devnet.ts";
+import { startDevnet } from "../test/helpers/devnet.ts";
 import { fmt, printHeader, report } from "./_lib.ts";
+
+const QUIET = ["--log-level", "warn"];
 
 const N = Number(process.env.BENCH_INGEST_MESSAGES ?? 30_000);
 const CONNECTIONS = 16;
@@ -39,7 +41,7 @@ function makeMessages(parent: Uint8Array, count: number, salt: number): Buffer[]
 async function overHttp(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "stinger-bench-"));
   // minPoWScore 0: every nonce passes, so the run measures ingest (the score is still computed).
-  const devnet = await startBenchDevnet(dir, ["--min-pow-score", "0", "--milestone-interval", "60"]);
+  const devnet = await startDevnet({ dataDir: dir, minPoWScore: 0, milestoneInterval: 60, extraArgs: QUIET });
   try {
     const tips = (await (await fetch(`${devnet.url}/api/v1/tips`)).json()) as {
       data: { tipMessageIds: string[] };

@@ -9,8 +9,10 @@ import { NULL_MESSAGE_ID } from "../src/node/tangle/tangle.ts";
 import { blake2b256 } from "../src/protocol/blake2b.ts";
 import { toHex } from "../src/protocol/hex.ts";
 import { networkIdFromName, serializeMessage } from "../src/protocol/message.ts";
-import { startBenchDevnet } from "./_devnet.ts";
+import { startDevnet } from "../test/helpers/devnet.ts";
 import { fmt, printHeader, report, rssOf } from "./_lib.ts";
+
+const QUIET = ["--log-level", "warn"];
 
 const COUNT = Number(process.env.BENCH_READS_MESSAGES ?? 1_000_000);
 const DURATION = Number(process.env.BENCH_READS_SECONDS ?? 10);
@@ -21,7 +23,7 @@ printHeader("reads");
 const dir = mkdtempSync(join(tmpdir(), "stinger-bench-"));
 try {
   // Let devnet create keys, identity and milestone 1, then fill its database directly.
-  const first = await startBenchDevnet(dir, ["--milestone-interval", "3600"]);
+  const first = await startDevnet({ dataDir: dir, milestoneInterval: 3600, extraArgs: QUIET });
   await first.stop();
   const store = new Store(join(dir, "db"));
   const networkId = networkIdFromName("private_tangle1");
@@ -53,7 +55,7 @@ try {
   await store.close();
   console.log(`# filled ${fmt(COUNT)} messages in ${fmt((performance.now() - fillStart) / 1000, 1)} s`);
 
-  const devnet = await startBenchDevnet(dir, ["--milestone-interval", "3600"]);
+  const devnet = await startDevnet({ dataDir: dir, milestoneInterval: 3600, extraArgs: QUIET });
   try {
     const idle = rssOf(devnet.proc.pid!);
     let n = 0;
@@ -62,7 +64,12 @@ try {
       url: devnet.url,
       connections: CONNECTIONS,
       duration: 3,
-      requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: `/api/v1/messages/${ids[(n++ * 7919) % ids.length]}` }) }],
+      requests: [
+        {
+          method: "GET",
+          setupRequest: (req) => ({ ...req, path: `/api/v1/messages/${ids[(n++ * 7919) % ids.length]}` }),
+        },
+      ],
     });
     const result = await autocannon({
       url: devnet.url,
