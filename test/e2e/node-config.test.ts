@@ -5,6 +5,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { mineNonce, powDigest, targetTrailingZeros } from "../../src/protocol/curl/pow.ts";
+import { networkIdFromName, serializeMessage } from "../../src/protocol/message.ts";
 import { BIN, removeDir, tempDir, waitFor } from "../helpers/devnet.ts";
 
 // Hornet's published private-tangle coordinator test keys (shared/reference §12.5): seed || public key.
@@ -33,7 +35,7 @@ describe("stinger node --config with remote PoW disabled", () => {
         milestonePublicKeyCount: 2,
         publicKeyRanges: KEYS.map(([, pub]) => ({ key: pub, start: 0, end: 0 })),
       },
-      restAPI: { bindAddress: "127.0.0.1:0", powEnabled: false },
+      restAPI: { bindAddress: "127.0.0.1:0", powEnabled: false, limits: { maxResults: 2 } },
       coordinator: { enabled: true, interval: "1s" },
       prometheus: { enabled: false },
     };
@@ -122,5 +124,95 @@ describe("stinger node --config with remote PoW disabled", () => {
       }
     }
     assert.ok(saw);
+  });
+
+  it("list responses stop at restAPI.limits.maxResults", async () => {
+    const tips = (await (await fetch(`${url}/api/v1/tips`)).json()) as { data: { tipMessageIds: string[] } };
+    const parents = tips.data.tipMessageIds.map((h) => Buffer.from(h, "hex"));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      // Client-side PoW with stinger's own protocol library, as any client would do it.
+      const msg = {
+        networkId: networkIdFromName("private_tangle1"),
+        parents,
+        payload: { type: 2 as const, index: Buffer.from("limit"), data: Buffer.from([i]) },
+        nonce: 0n,
+      };
+      const unmined = serializeMessage(msg);
+      const nonce = mineNonce(powDigest(unmined), targetTrailingZeros(unmined.length, 1), 1n, 1_000_000)!;
+      const res = await fetch(`${url}/api/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: serializeMessage({ ...msg, nonce }),
+      });
+      assert.equal(res.status, 201);
+      ids.push(((await res.json()) as { data: { messageId: string } }).data.messageId);
+    }
+    const found = (await (
+      await fetch(`${url}/api/v1/messages?index=${Buffer.from("limit").toString("hex")}`)
+    ).json()) as {
+      data: { maxResults: number; count: number; messageIds: string[] };
+    };
+    assert.equal(found.data.maxResults, 2);
+    assert.equal(found.data.count, 2);
+    assert.ok(found.data.messageIds.every((id) => ids.includes(id)));
+    const children = (await (
+      await fetch(`${url}/api/v1/messages/${tips.data.tipMessageIds[0]}/children`)
+    ).json()) as {
+      data: { count: number; childrenMessageIds: string[] };
+    };
+    assert.equal(children.data.count, 2);
+  });
+});
+
+describe("a node that has seen no milestone", () => {
+  const dir = tempDir();
+  let proc: ChildProcess;
+  let url = "";
+
+  before(async () => {
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({ restAPI: { bindAddress: "127.0.0.1:0" }, prometheus: { enabled: false } }),
+    );
+    proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error("node not ready")), 30_000);
+      proc.stdout!.on("data", (d) => {
+        out += d.toString();
+        const m = /ready: API (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+  });
+
+  after(async () => {
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.kill("SIGINT");
+    assert.equal(await exited, 0);
+    removeDir(dir);
+  });
+
+  it("is unhealthy and answers 503 where Hornet does", async () => {
+    assert.equal((await fetch(`${url}/health`)).status, 503);
+    const info = (await (await fetch(`${url}/api/v1/info`)).json()) as {
+      data: { isHealthy: boolean; latestMilestoneIndex: number };
+    };
+    assert.equal(info.data.isHealthy, false);
+    assert.equal(info.data.latestMilestoneIndex, 0);
+    assert.equal((await fetch(`${url}/api/v1/tips`)).status, 503);
+    const post = await fetch(`${url}/api/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ payload: null }),
+    });
+    assert.equal(post.status, 503);
+    assert.deepEqual(await post.json(), { error: { code: "503", message: "node is not synced" } });
   });
 });
