@@ -124,10 +124,14 @@ export class Store {
     meta: MessageMeta,
     parents: Uint8Array[],
     index: Uint8Array | null,
+    milestone?: { index: number; timestamp: number },
   ): Promise<boolean> {
     return this.root.transaction(() => {
       if (this.messages.doesExist(id)) return false;
       this.messages.put(id, bytes);
+      // In the same transaction: a stored milestone message is always a known milestone, so a
+      // coordinator restarted after a crash finds it and never signs that index twice.
+      if (milestone) this.milestones.put(milestone.index, { messageId: id, timestamp: milestone.timestamp });
       this.metadata.put(id, meta);
       for (const p of parents) {
         this.children.put(p, id);

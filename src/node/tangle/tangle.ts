@@ -141,7 +141,7 @@ export class Tangle {
     return this.submitDecoded(bytes, msg);
   }
 
-  async submitDecoded(bytes: Uint8Array, msg: Message): Promise<SubmitResult> {
+  private async submitDecoded(bytes: Uint8Array, msg: Message): Promise<SubmitResult> {
     const id = messageId(bytes);
     if (this.store.hasMessage(id)) return { id, stored: false };
     if (msg.networkId !== this.opts.networkId) {
@@ -176,7 +176,11 @@ export class Tangle {
         : payload?.type === PAYLOAD_TRANSACTION && payload.essence.payload
           ? payload.essence.payload.index
           : null;
-    const stored = await this.store.putMessage(id, bytes, meta, msg.parents, index);
+    const milestone =
+      payload?.type === PAYLOAD_MILESTONE
+        ? { index: payload.index, timestamp: Number(payload.timestamp) }
+        : undefined;
+    const stored = await this.store.putMessage(id, bytes, meta, msg.parents, index, milestone);
     if (!stored) return { id, stored: false };
     this.metrics?.stored.inc();
     this.storedTotal += 1;
@@ -244,7 +248,6 @@ export class Tangle {
 
   private async onMilestone(id: Uint8Array, ms: MilestonePayload): Promise<void> {
     const timestamp = Number(ms.timestamp);
-    await this.store.milestones.put(ms.index, { messageId: id, timestamp });
     if (ms.index > this.lmi) {
       this.lmi = ms.index;
       this.latestMilestoneTimestamp = timestamp;
