@@ -114,35 +114,6 @@ export class Store {
     return 0;
   }
 
-  /**
-   * Stores a new message with everything derived from it in one transaction; resolves once committed.
-   * Returns false (and writes nothing) when the message was already stored.
-   */
-  async putMessage(
-    id: Uint8Array,
-    bytes: Uint8Array,
-    meta: MessageMeta,
-    parents: Uint8Array[],
-    index: Uint8Array | null,
-    milestone?: { index: number; timestamp: number },
-  ): Promise<boolean> {
-    return this.root.transaction(() => {
-      if (this.messages.doesExist(id)) return false;
-      this.messages.put(id, bytes);
-      // In the same transaction: a stored milestone message is always a known milestone, so a
-      // coordinator restarted after a crash finds it and never signs that index twice.
-      if (milestone) this.milestones.put(milestone.index, { messageId: id, timestamp: milestone.timestamp });
-      this.metadata.put(id, meta);
-      for (const p of parents) {
-        this.children.put(p, id);
-        this.tips.remove(p);
-      }
-      this.tips.put(id, Date.now());
-      if (index) this.indexation.put(index, id);
-      return true;
-    });
-  }
-
   /** Stored tips, oldest first by arrival time. */
   storedTips(): Uint8Array[] {
     return [...this.tips.getRange()].sort((a, b) => a.value - b.value).map((e) => e.key);

@@ -10,6 +10,8 @@ export interface MilestoneEvent {
 export interface TangleEventMap {
   messageStored: [id: Uint8Array, bytes: Uint8Array];
   messageSolid: [id: Uint8Array];
+  /** a message stored before its parents: these parents are not stored yet */
+  missingParents: [id: Uint8Array, missing: Uint8Array[]];
   latestMilestoneChanged: [MilestoneEvent];
   milestoneConfirmed: [MilestoneEvent & { referenced: Uint8Array[] }];
 }

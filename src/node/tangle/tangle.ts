@@ -18,6 +18,29 @@ import { TipPool } from "./tip-pool.ts";
 export const NULL_MESSAGE_ID = new Uint8Array(32);
 const NULL_HEX = toHex(NULL_MESSAGE_ID);
 
+/** Where a message came from: the API and the coordinator need solid parents, gossip does not. */
+export type MessageSource = "api" | "gossip";
+
+/** Parent IDs straight from message bytes (they follow the 8-byte network ID and the count byte). */
+export function parentsOf(bytes: Uint8Array): Uint8Array[] {
+  const count = bytes[8]!;
+  const parents: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) parents.push(bytes.subarray(9 + 32 * i, 41 + 32 * i));
+  return parents;
+}
+
+/** True when the message's payload is a milestone (payload type u32 right after the parents). */
+function isMilestoneMessage(bytes: Uint8Array): boolean {
+  const at = 9 + 32 * bytes[8]! + 4;
+  return (
+    bytes.length > at + 4 &&
+    bytes[at] === PAYLOAD_MILESTONE &&
+    bytes[at + 1] === 0 &&
+    bytes[at + 2] === 0 &&
+    bytes[at + 3] === 0
+  );
+}
+
 export interface KeyRange {
   key: Uint8Array;
   start: number;
@@ -127,9 +150,11 @@ export class Tangle {
 
   /**
    * Validates and stores one message. Throws StingerError(400) for anything invalid; resolves
-   * once the message is committed to disk.
+   * once the message is committed to disk. From the API (the default) parents must be solid; from
+   * gossip a message may arrive before its parents: it is stored unsolid, its missing parents are
+   * announced with "missingParents", and it becomes solid when they do.
    */
-  async submit(bytes: Uint8Array): Promise<SubmitResult> {
+  async submit(bytes: Uint8Array, source: MessageSource = "api"): Promise<SubmitResult> {
     let msg: Message;
     try {
       msg = deserializeMessage(bytes);
@@ -138,10 +163,10 @@ export class Tangle {
       if (err instanceof ProtocolError) throw invalid(`invalid message: ${err.message}`, err);
       throw err;
     }
-    return this.submitDecoded(bytes, msg);
+    return this.submitDecoded(bytes, msg, source);
   }
 
-  private async submitDecoded(bytes: Uint8Array, msg: Message): Promise<SubmitResult> {
+  private async submitDecoded(bytes: Uint8Array, msg: Message, source: MessageSource): Promise<SubmitResult> {
     const id = messageId(bytes);
     if (this.store.hasMessage(id)) return { id, stored: false };
     if (msg.networkId !== this.opts.networkId) {
@@ -157,19 +182,23 @@ export class Tangle {
         `invalid message: PoW score ${score.toFixed(2)} is below the minimum ${this.opts.minPoWScore}`,
       );
     }
-    const roots = this.coneRoots(msg.parents);
-    if (!roots) {
-      this.metrics?.rejected.inc({ reason: "unsolid" });
-      throw invalid("invalid message: parents are unknown or not solid");
-    }
     const payload = msg.payload;
-    if (payload?.type === PAYLOAD_MILESTONE) {
-      this.checkMilestone(payload);
-    } else if (this.cmi > 0 && this.cmi - roots.o > this.opts.belowMaxDepth) {
-      this.metrics?.rejected.inc({ reason: "below_max_depth" });
-      throw invalid("invalid message: parents are below max depth");
+    if (payload?.type === PAYLOAD_MILESTONE) this.checkMilestone(payload);
+    if (source === "api") {
+      const roots = this.coneRoots(msg.parents);
+      if (!roots) {
+        this.metrics?.rejected.inc({ reason: "unsolid" });
+        throw invalid("invalid message: parents are unknown or not solid");
+      }
+      if (
+        payload?.type !== PAYLOAD_MILESTONE &&
+        this.cmi > 0 &&
+        this.cmi - roots.o > this.opts.belowMaxDepth
+      ) {
+        this.metrics?.rejected.inc({ reason: "below_max_depth" });
+        throw invalid("invalid message: parents are below max depth");
+      }
     }
-    const meta: MessageMeta = { s: true, y: roots.y, o: roots.o };
     const index =
       payload?.type === PAYLOAD_INDEXATION
         ? payload.index
@@ -180,15 +209,69 @@ export class Tangle {
       payload?.type === PAYLOAD_MILESTONE
         ? { index: payload.index, timestamp: Number(payload.timestamp) }
         : undefined;
-    const stored = await this.store.putMessage(id, bytes, meta, msg.parents, index, milestone);
-    if (!stored) return { id, stored: false };
+    const result = await this.store.root.transaction(() =>
+      this.insert(id, bytes, msg.parents, index, milestone),
+    );
+    if (!result) return { id, stored: false };
     this.metrics?.stored.inc();
     this.storedTotal += 1;
-    this.tips.add(id, msg.parents);
     this.events.emit("messageStored", id, bytes);
-    this.events.emit("messageSolid", id);
-    if (payload?.type === PAYLOAD_MILESTONE) await this.onMilestone(id, payload);
+    if (result.missing.length > 0) this.events.emit("missingParents", id, result.missing);
+    if (payload?.type === PAYLOAD_MILESTONE) this.onMilestone(id, payload);
+    for (const solidId of result.solid) this.onSolid(solidId);
+    await this.confirming;
     return { id, stored: true };
+  }
+
+  /**
+   * Runs inside one write transaction (reads see its writes): stores the message with its children,
+   * index and milestone entries, judges its solidity from its parents and, if solid, walks its
+   * future cone to solidify children that were waiting for it. Null when already stored.
+   */
+  private insert(
+    id: Uint8Array,
+    bytes: Uint8Array,
+    parents: Uint8Array[],
+    index: Uint8Array | null,
+    milestone: { index: number; timestamp: number } | undefined,
+  ): { solid: Uint8Array[]; missing: Uint8Array[] } | null {
+    const { store } = this;
+    if (store.messages.doesExist(id)) return null;
+    const roots = this.coneRoots(parents);
+    const missing = parents.filter((p) => toHex(p) !== NULL_HEX && !store.messages.doesExist(p));
+    store.messages.put(id, bytes);
+    store.metadata.put(id, roots ? { s: true, y: roots.y, o: roots.o } : { s: false, y: 0, o: 0 });
+    for (const p of parents) {
+      store.children.put(p, id);
+      store.tips.remove(p);
+    }
+    store.tips.put(id, Date.now());
+    if (index) store.indexation.put(index, id);
+    // A stored milestone message is always a known milestone, so a coordinator restarted after a
+    // crash finds it and never signs that index twice.
+    if (milestone) store.milestones.put(milestone.index, { messageId: id, timestamp: milestone.timestamp });
+    if (!roots) return { solid: [], missing };
+    const solid = [id];
+    for (let i = 0; i < solid.length; i++) {
+      for (const child of store.children.getValues(solid[i]!)) {
+        const meta = store.getMeta(child);
+        if (!meta || meta.s) continue;
+        const childRoots = this.coneRoots(parentsOf(store.getMessage(child)!));
+        if (!childRoots) continue;
+        store.metadata.put(child, { ...meta, s: true, y: childRoots.y, o: childRoots.o });
+        solid.push(child);
+      }
+    }
+    return { solid, missing };
+  }
+
+  private onSolid(id: Uint8Array): void {
+    const bytes = this.store.getMessage(id);
+    if (!bytes) return;
+    this.tips.add(id, parentsOf(bytes));
+    this.events.emit("messageSolid", id);
+    // A solid milestone has its whole past cone stored: it can be confirmed now.
+    if (isMilestoneMessage(bytes)) void this.scheduleConfirmation();
   }
 
   /** Up to 4 random non-lazy tips, sorted; empty when the node has none. */
@@ -205,10 +288,11 @@ export class Tangle {
   metadataJson(id: Uint8Array, bytes: Uint8Array): Record<string, unknown> | undefined {
     const meta = this.store.getMeta(id);
     if (!meta) return undefined;
-    const count = bytes[8]!;
-    const parents: string[] = [];
-    for (let i = 0; i < count; i++) parents.push(toHex(bytes.subarray(9 + 32 * i, 41 + 32 * i)));
-    const out: Record<string, unknown> = { messageId: toHex(id), parentMessageIds: parents, isSolid: meta.s };
+    const out: Record<string, unknown> = {
+      messageId: toHex(id),
+      parentMessageIds: parentsOf(bytes).map(toHex),
+      isSolid: meta.s,
+    };
     if (meta.r !== undefined) {
       out.referencedByMilestoneIndex = meta.r;
       if (meta.m !== undefined) out.milestoneIndex = meta.m;
@@ -246,7 +330,7 @@ export class Tangle {
     }
   }
 
-  private async onMilestone(id: Uint8Array, ms: MilestonePayload): Promise<void> {
+  private onMilestone(id: Uint8Array, ms: MilestonePayload): void {
     const timestamp = Number(ms.timestamp);
     if (ms.index > this.lmi) {
       this.lmi = ms.index;
@@ -254,7 +338,6 @@ export class Tangle {
       this.events.emit("latestMilestoneChanged", { index: ms.index, timestamp, messageId: id });
     }
     this.updateGauges();
-    await this.scheduleConfirmation();
   }
 
   /** Confirmations run one at a time, in index order, each in one write transaction. */
@@ -347,10 +430,7 @@ export class Tangle {
   /** Cone roots refreshed one level: a parent referenced since this message arrived counts now. */
   private currentRoots(bytes: Uint8Array, meta: MessageMeta): { y: number; o: number } {
     if (meta.r !== undefined) return { y: meta.r, o: meta.r };
-    const count = bytes[8]!;
-    const parents: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) parents.push(bytes.subarray(9 + 32 * i, 41 + 32 * i));
-    return this.coneRoots(parents) ?? { y: meta.y, o: meta.o };
+    return this.coneRoots(parentsOf(bytes)) ?? { y: meta.y, o: meta.o };
   }
 
   private isLazy(id: Uint8Array): boolean {
