@@ -1,15 +1,14 @@
 import type { Logger } from "pino";
 import type { StingerNode } from "../node/node.ts";
 
-/** Runs a started node until SIGINT/SIGTERM, then closes it cleanly (a second signal forces exit). */
-export function runUntilSignal(node: StingerNode, log: Logger): void {
+/** Runs started nodes until SIGINT/SIGTERM, then closes them cleanly (a second signal forces exit). */
+export function runUntilSignal(nodes: StingerNode[], log: Logger): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) process.exit(1);
     closing = true;
     log.info({ signal }, "shutting down");
-    node
-      .close()
+    Promise.all(nodes.map((n) => n.close()))
       .then(() => process.exit(0))
       .catch((err) => {
         log.error({ err }, "shutdown failed");

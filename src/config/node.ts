@@ -114,9 +114,25 @@ export const nodeConfigSchema = z
       .prefault({}),
     p2p: z
       .object({
+        enabled: z.boolean().default(true),
+        bindMultiAddresses: z
+          .array(z.string().regex(/^\/ip[46]\/[^/]+\/tcp\/\d+$/, "must be like /ip4/0.0.0.0/tcp/15600"))
+          .default(["/ip4/0.0.0.0/tcp/15600"]),
         peers: z
-          .array(z.object({ multiAddress: z.string(), alias: z.string().optional() }).strict())
+          .array(
+            z
+              .object({
+                multiAddress: z
+                  .string()
+                  .regex(/\/p2p\/[1-9A-HJ-NP-Za-km-z]{46,60}$/, "must end in /p2p/<peerId>"),
+                alias: z.string().max(64).optional(),
+              })
+              .strict(),
+          )
           .default([]),
+        maxConnections: z.number().int().min(1).max(1000).default(10),
+        reconnectInterval: duration.default("30s"),
+        heartbeatInterval: duration.default("5s"),
       })
       .strict()
       .prefault({}),

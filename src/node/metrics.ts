@@ -45,6 +45,33 @@ export function createNodeMetrics(registry = new Registry()) {
       labelNames: ["outcome"] as const,
       registers: r,
     }),
+    gossipPeers: new Gauge({
+      name: "stinger_node_gossip_peers",
+      help: "Peers with an open gossip stream",
+      registers: r,
+    }),
+    gossipRefused: new Counter({
+      name: "stinger_node_gossip_refused_total",
+      help: "Connections refused because the peer is not known",
+      registers: r,
+    }),
+    gossipPenalties: new Counter({
+      name: "stinger_node_gossip_penalties_total",
+      help: "Peers disconnected for misbehaviour, by reason",
+      labelNames: ["reason"] as const,
+      registers: r,
+    }),
+    gossipInvalid: new Counter({
+      name: "stinger_node_gossip_invalid_messages_total",
+      help: "Invalid messages received from peers",
+      registers: r,
+    }),
+    gossipPeerCounters: new Gauge({
+      name: "stinger_node_gossip_peer_frames",
+      help: "Per-peer gossip counters (Hornet's peer metrics), by peer ID and counter",
+      labelNames: ["peer", "counter"] as const,
+      registers: r,
+    }),
     powQueueDepth: new Gauge({
       name: "stinger_node_pow_queue_depth",
       help: "PoW jobs waiting",

@@ -10,6 +10,7 @@ import { parseDuration, parseSize } from "../util/units.ts";
 import { createApiServer } from "./api/server.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
 import { loadOrCreateKeyFile, parseCooPrivateKeys } from "./coordinator/keys.ts";
+import { GossipService } from "./gossip/service.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { PowPool } from "./pow/pool.ts";
@@ -48,6 +49,7 @@ export class StingerNode {
   readonly metrics: NodeMetrics;
   readonly pow: PowPool | null;
   readonly coordinator: Coordinator | null = null;
+  readonly gossip: GossipService | null = null;
   private readonly cooPow: PowPool | null = null;
   private api: FastifyInstance | null = null;
   private rates: RateMeter | null = null;
@@ -89,6 +91,24 @@ export class StingerNode {
       log.child({ module: "tangle" }),
       this.metrics,
     );
+    if (config.p2p.enabled) {
+      this.gossip = new GossipService(
+        {
+          networkId,
+          privateKey: this.identity.marshalledPrivateKey.subarray(4),
+          bindMultiAddresses: config.p2p.bindMultiAddresses,
+          peers: config.p2p.peers,
+          maxConnections: config.p2p.maxConnections,
+          heartbeatIntervalMs: parseDuration(config.p2p.heartbeatInterval),
+          reconnectMaxDelayMs: parseDuration(config.p2p.reconnectInterval),
+        },
+        this.tangle,
+        this.store,
+        this.events,
+        log.child({ module: "gossip" }),
+        this.metrics,
+      );
+    }
     const workers = config.restAPI.powWorkerCount ?? Math.max(1, cpus().length - 1);
     this.pow = config.restAPI.powEnabled
       ? new PowPool(workers, config.restAPI.pow.maxQueue, this.metrics)
@@ -120,10 +140,12 @@ export class StingerNode {
     const { config } = this;
     const log = this.runtime.log;
     await this.tangle.start();
+    await this.gossip?.start();
     this.rates = new RateMeter(this.tangle);
     this.api = createApiServer({
       tangle: this.tangle,
       rates: this.rates,
+      gossip: this.gossip,
       store: this.store,
       pow: this.pow,
       identity: this.identity,
@@ -165,6 +187,7 @@ export class StingerNode {
         api: this.apiUrl,
         metrics: this.metricsUrl || undefined,
         peerId: this.identity.peerId,
+        gossip: this.gossip?.listenAddresses(),
         networkId: config.protocol.networkID,
         lmi: this.tangle.latestMilestoneIndex,
         cmi: this.tangle.confirmedMilestoneIndex,
@@ -175,6 +198,7 @@ export class StingerNode {
 
   async close(): Promise<void> {
     await this.coordinator?.stop();
+    await this.gossip?.stop();
     await this.api?.close();
     this.rates?.close();
     await this.metricsServer?.close();

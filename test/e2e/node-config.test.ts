@@ -38,6 +38,7 @@ describe("stinger node --config with remote PoW disabled", () => {
       restAPI: { bindAddress: "127.0.0.1:0", powEnabled: false, limits: { maxResults: 2 } },
       coordinator: { enabled: true, interval: "1s" },
       prometheus: { enabled: false },
+      p2p: { bindMultiAddresses: ["/ip4/127.0.0.1/tcp/0"] },
     };
     writeFileSync(join(dir, "config.json"), JSON.stringify(config));
     proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
@@ -173,7 +174,7 @@ describe("a node that has seen no milestone", () => {
   before(async () => {
     writeFileSync(
       join(dir, "config.json"),
-      JSON.stringify({ restAPI: { bindAddress: "127.0.0.1:0" }, prometheus: { enabled: false } }),
+      JSON.stringify({ restAPI: { bindAddress: "127.0.0.1:0" }, prometheus: { enabled: false }, p2p: { enabled: false } }),
     );
     proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
       stdio: ["ignore", "pipe", "ignore"],

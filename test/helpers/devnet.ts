@@ -8,6 +8,10 @@ export const BIN = new URL("../../bin/stinger", import.meta.url).pathname;
 export interface RunningDevnet {
   url: string;
   metricsUrl: string;
+  gossipAddress: string;
+  /** APIs of nodes 1.. when started with --nodes */
+  nodeUrls: string[];
+  stdout: () => string;
   dataDir: string;
   proc: ChildProcess;
   stderr: () => string;
@@ -36,6 +40,7 @@ export async function startDevnet(
     dataDir?: string;
     minPoWScore?: number;
     milestoneInterval?: number;
+    nodes?: number;
     extraArgs?: string[];
     timeoutMs?: number;
   } = {},
@@ -50,12 +55,16 @@ export async function startDevnet(
     "0",
     "--metrics-port",
     "0",
+    "--gossip-port",
+    "0",
     "--min-pow-score",
     String(opts.minPoWScore ?? 1),
     "--milestone-interval",
     String(opts.milestoneInterval ?? 1),
     "--pow-workers",
     "1",
+    "--nodes",
+    String(opts.nodes ?? 1),
     ...(opts.extraArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -65,6 +74,7 @@ export async function startDevnet(
     err = (err + d.toString()).slice(-20_000);
   });
   let metricsUrl = "";
+  let gossipAddress = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
@@ -75,6 +85,7 @@ export async function startDevnet(
       const m = /ready: API (http:\/\/\S+)/.exec(out);
       if (m) {
         metricsUrl = /metrics (http:\/\/\S+),/.exec(out)?.[1] ?? "";
+        gossipAddress = /gossip (\/\S+),/.exec(out)?.[1] ?? "";
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -84,9 +95,16 @@ export async function startDevnet(
       reject(new Error(`devnet exited with ${code} before ready; stderr:\n${err}`));
     });
   });
+  const nodes = opts.nodes ?? 1;
+  if (nodes > 1) {
+    await waitFor(async () => (out.match(/devnet node \d+: API/g) ?? []).length >= nodes - 1, 30_000, "all devnet nodes");
+  }
   return {
     url,
     metricsUrl,
+    gossipAddress,
+    nodeUrls: [...out.matchAll(/devnet node \d+: API (http:\/\/\S+)/g)].map((m) => m[1]!),
+    stdout: () => out,
     dataDir,
     proc,
     stderr: () => err,

@@ -17,6 +17,7 @@ export const DEVNET_DEFAULTS = {
   metricsPort: 9311,
   minPoWScore: 10,
   milestoneInterval: 5,
+  gossipPort: 15600,
   network: "private_tangle1",
   coordinatorKeys: 2,
 };
@@ -29,6 +30,8 @@ interface DevnetOptions {
   milestoneInterval: number;
   powWorkers?: number;
   logLevel: string;
+  nodes: number;
+  gossipPort: number;
 }
 
 export function registerDevnet(program: Command): void {
@@ -72,37 +75,74 @@ export function registerDevnet(program: Command): void {
       parseIntOption("--pow-workers", 1, 256),
     )
     .option("--log-level <level>", "log level (logs are JSON on stderr)", "info")
+    .option(
+      "--nodes <n>",
+      "number of peered nodes (node i: API port + i, data in DIR/node<i> for i > 0)",
+      parseIntOption("--nodes", 1, 16),
+      1,
+    )
+    .option(
+      "--gossip-port <port>",
+      "first gossip port on 127.0.0.1 (0 = any free port)",
+      parseIntOption("--gossip-port", 0, 65535),
+      DEVNET_DEFAULTS.gossipPort,
+    )
     .action(async (opts: DevnetOptions) => {
       try {
         const dataDir = resolve(opts.dataDir);
         mkdirSync(dataDir, { recursive: true, mode: 0o700 });
         const seeds = loadOrCreateKeyFile(join(dataDir, "coordinator.keys"), DEVNET_DEFAULTS.coordinatorKeys);
-        const input: NodeConfigInput = {
-          protocol: {
-            networkID: DEVNET_DEFAULTS.network,
-            bech32HRP: "atoi",
-            minPoWScore: opts.minPowScore,
-            milestonePublicKeyCount: seeds.length,
-            publicKeyRanges: seeds.map((s) => ({ key: toHex(ed25519PublicKey(s)), start: 0, end: 0 })),
-          },
-          restAPI: {
-            bindAddress: `127.0.0.1:${opts.apiPort}`,
-            powEnabled: true,
-            powWorkerCount: opts.powWorkers,
-          },
-          coordinator: { enabled: true, interval: opts.milestoneInterval * 1000 },
-          prometheus: { bindAddress: `127.0.0.1:${opts.metricsPort}` },
-          logger: { level: opts.logLevel as "info" },
-        };
-        const config = parseConfig(nodeConfigSchema, input, "devnet");
-        const log = createLogger({ level: config.logger.level });
-        const node = new StingerNode(config, { baseDir: dataDir, log, env: {} });
-        await node.start();
+        const log = createLogger({ level: opts.logLevel });
+        const port = (base: number, i: number) => (base === 0 ? 0 : base + i);
+        const nodes: StingerNode[] = [];
+        for (let i = 0; i < opts.nodes; i++) {
+          const input: NodeConfigInput = {
+            node: { alias: `devnet-${i}` },
+            protocol: {
+              networkID: DEVNET_DEFAULTS.network,
+              bech32HRP: "atoi",
+              minPoWScore: opts.minPowScore,
+              milestonePublicKeyCount: seeds.length,
+              publicKeyRanges: seeds.map((s) => ({ key: toHex(ed25519PublicKey(s)), start: 0, end: 0 })),
+            },
+            restAPI: {
+              bindAddress: `127.0.0.1:${port(opts.apiPort, i)}`,
+              powEnabled: true,
+              powWorkerCount: opts.powWorkers,
+            },
+            // Node 0 issues the milestones; the others learn them by gossip.
+            coordinator: { enabled: i === 0, interval: opts.milestoneInterval * 1000 },
+            p2p: {
+              bindMultiAddresses: [`/ip4/127.0.0.1/tcp/${port(opts.gossipPort, i)}`],
+              reconnectInterval: "5s",
+              heartbeatInterval: "1s",
+            },
+            prometheus: { bindAddress: `127.0.0.1:${port(opts.metricsPort, i)}` },
+            logger: { level: opts.logLevel as "info" },
+          };
+          const config = parseConfig(nodeConfigSchema, input, "devnet");
+          const baseDir = i === 0 ? dataDir : join(dataDir, `node${i}`);
+          mkdirSync(baseDir, { recursive: true, mode: 0o700 });
+          const node = new StingerNode(config, { baseDir, log: log.child({ node: i }), env: {} });
+          nodes.push(node);
+          await node.start();
+        }
+        // Full mesh: every node knows every other one (ports are only known once they listen).
+        for (const a of nodes) {
+          for (const b of nodes)
+            if (a !== b) a.gossip!.addPeer(b.gossip!.listenAddresses()[0]!, `devnet-${nodes.indexOf(b)}`);
+        }
+        const first = nodes[0]!;
         process.stdout.write(
-          `stinger devnet ready: API ${node.apiUrl} (metrics ${node.metricsUrl}, network ${config.protocol.networkID}, minPoWScore ${opts.minPowScore}, ` +
-            `milestone every ${opts.milestoneInterval}s, data ${dataDir})\n`,
+          `stinger devnet ready: API ${first.apiUrl} (metrics ${first.metricsUrl}, gossip ${first.gossip!.listenAddresses()[0]}, network ${DEVNET_DEFAULTS.network}, ` +
+            `minPoWScore ${opts.minPowScore}, milestone every ${opts.milestoneInterval}s, data ${dataDir})\n`,
         );
-        runUntilSignal(node, log);
+        for (let i = 1; i < nodes.length; i++) {
+          process.stdout.write(
+            `stinger devnet node ${i}: API ${nodes[i]!.apiUrl} (metrics ${nodes[i]!.metricsUrl})\n`,
+          );
+        }
+        runUntilSignal(nodes, log);
       } catch (err) {
         fail(err);
       }

@@ -30,7 +30,7 @@ export function registerNode(program: Command): void {
         process.stdout.write(
           `stinger node ready: API ${node.apiUrl} (network ${config.protocol.networkID}, peer ${node.identity.peerId})\n`,
         );
-        runUntilSignal(node, log);
+        runUntilSignal([node], log);
       } catch (err) {
         fail(err);
       }

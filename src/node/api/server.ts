@@ -4,6 +4,7 @@ import { toHex } from "../../protocol/hex.ts";
 import { messageToJson } from "../../protocol/json.ts";
 import { deserializeMessage } from "../../protocol/message.ts";
 import { StingerError } from "../../util/errors.ts";
+import type { GossipService } from "../gossip/service.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { PowPool } from "../pow/pool.ts";
@@ -18,6 +19,7 @@ import { submitMessage } from "./submit.ts";
 
 export interface ApiDeps {
   tangle: Tangle;
+  gossip: GossipService | null;
   rates: RateMeter;
   store: Store;
   pow: PowPool | null;
@@ -120,6 +122,7 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
       confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,
       pruningIndex: 0,
       features: deps.pow ? ["PoW"] : [],
+      peerId: deps.identity.peerId,
     },
   }));
 
@@ -203,6 +206,36 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     const ms = store.getMilestone(index);
     if (!ms) throw notFound(`milestone not found: ${index}`);
     return { data: { index, messageId: toHex(ms.messageId), timestamp: ms.timestamp } };
+  });
+
+  // Hornet's peers API (protected by default: /api/v1/* outside the public list).
+  const gossip = (): GossipService => {
+    if (!deps.gossip)
+      throw new StingerError("API_GOSSIP_DISABLED", "gossip is disabled on this node", { status: 503 });
+    return deps.gossip;
+  };
+  const peerParam = (req: FastifyRequest) => (req.params as { peerId?: string }).peerId ?? "";
+
+  app.get(`${BASE}/peers`, async () => ({ data: gossip().peerList() }));
+
+  app.get(`${BASE}/peers/:peerId`, async (req) => {
+    const peer = gossip().peer(peerParam(req));
+    if (!peer) throw notFound(`peer not found: ${peerParam(req)}`);
+    return { data: peer };
+  });
+
+  app.post(`${BASE}/peers`, async (req) => {
+    const body = req.body as { multiAddress?: unknown; alias?: unknown } | undefined;
+    if (typeof body?.multiAddress !== "string") throw badRequest("multiAddress is missing");
+    if (body.alias !== undefined && (typeof body.alias !== "string" || body.alias.length > 64)) {
+      throw badRequest("alias must be a string of at most 64 characters");
+    }
+    return { data: gossip().addPeer(body.multiAddress, body.alias as string | undefined) };
+  });
+
+  app.delete(`${BASE}/peers/:peerId`, async (req, reply) => {
+    if (!(await gossip().removePeer(peerParam(req)))) throw notFound(`peer not found: ${peerParam(req)}`);
+    return reply.code(204).send();
   });
 
   // Cheap load report for load balancers (protected: it reveals the node's capacity).
