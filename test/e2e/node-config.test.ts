@@ -174,7 +174,11 @@ describe("a node that has seen no milestone", () => {
   before(async () => {
     writeFileSync(
       join(dir, "config.json"),
-      JSON.stringify({ restAPI: { bindAddress: "127.0.0.1:0" }, prometheus: { enabled: false }, p2p: { enabled: false } }),
+      JSON.stringify({
+        restAPI: { bindAddress: "127.0.0.1:0" },
+        prometheus: { enabled: false },
+        p2p: { enabled: false },
+      }),
     );
     proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
       stdio: ["ignore", "pipe", "ignore"],

@@ -97,7 +97,11 @@ export async function startDevnet(
   });
   const nodes = opts.nodes ?? 1;
   if (nodes > 1) {
-    await waitFor(async () => (out.match(/devnet node \d+: API/g) ?? []).length >= nodes - 1, 30_000, "all devnet nodes");
+    await waitFor(
+      async () => (out.match(/devnet node \d+: API/g) ?? []).length >= nodes - 1,
+      30_000,
+      "all devnet nodes",
+    );
   }
   return {
     url,

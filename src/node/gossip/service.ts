@@ -242,14 +242,18 @@ export class GossipService {
     try {
       frames = peer.reader.push(chunk);
     } catch (err) {
-      if (err instanceof FrameError) return this.penalize(peer, "malformed_frame");
-      throw err;
+      if (!(err instanceof FrameError)) throw err;
+      this.penalize(peer, "malformed_frame");
+      return;
     }
     for (const frame of frames) {
       if (!peer.connected) return;
       if (!peer.inbound.take()) {
         peer.metrics.droppedPackets++;
-        if (peer.metrics.droppedPackets > MAX_DROPPED_FRAMES) return this.penalize(peer, "flood");
+        if (peer.metrics.droppedPackets > MAX_DROPPED_FRAMES) {
+          this.penalize(peer, "flood");
+          return;
+        }
         continue;
       }
       this.onFrame(peer, frame);
