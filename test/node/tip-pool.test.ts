@@ -39,3 +39,22 @@ describe("URTS tip pool", () => {
     );
   });
 });
+
+describe("tip laziness cache", () => {
+  it("judges each tip once per generation, again when the generation changes", () => {
+    const pool = new TipPool({ maxTips: 100, maxChildren: 30, maxReferencedTipAgeMs: 3000 });
+    for (let i = 1; i <= 3; i++) pool.add(id(i), [], 0);
+    let checks = 0;
+    const usable = () => {
+      checks++;
+      return true;
+    };
+    pool.select(4, usable, 0, 7);
+    pool.select(4, usable, 0, 7);
+    assert.equal(checks, 3);
+    pool.select(4, usable, 0, 8);
+    assert.equal(checks, 6);
+    pool.select(4, usable, 0, -1);
+    assert.equal(checks, 9);
+  });
+});

@@ -304,14 +304,15 @@ export class GossipService {
     const id = messageId(bytes);
     const key = toHex(id);
     this.pendingMessages.delete(key);
-    if (this.store.hasMessage(id)) {
+    // Already stored, or the same message from another peer is being validated right now.
+    if (this.sourceOf.has(key) || this.store.hasMessage(id)) {
       peer.metrics.knownMessages++;
       return;
     }
     peer.inFlight++;
     this.sourceOf.set(key, peer.id);
     this.tangle
-      .submit(bytes, "gossip")
+      .submit(bytes, "gossip", id)
       .then((r) => {
         if (r.stored) peer.metrics.newMessages++;
         else peer.metrics.knownMessages++;

@@ -1,4 +1,6 @@
 import { createBitslicedScratch, powInputTrits, trailingZerosBatch } from "../../protocol/curl/bitsliced.ts";
+import { createCurlScratch, curlP81Into } from "../../protocol/curl/curl.ts";
+import { trailingZeros } from "../../protocol/curl/pow.ts";
 
 const LANES = 32;
 
@@ -16,6 +18,8 @@ export class PowScorer {
   private pending: Pending[] = [];
   private scheduled = false;
   private readonly scratch = createBitslicedScratch();
+  private readonly scalarScratch = createCurlScratch();
+  private readonly scalarHash = new Int8Array(243);
 
   score(messageBytes: Uint8Array): Promise<number> {
     return new Promise((resolve) => {
@@ -31,6 +35,13 @@ export class PowScorer {
     this.scheduled = false;
     const all = this.pending;
     this.pending = [];
+    // A lone message is cheaper on the scalar hash than on a 32-lane transform.
+    if (all.length === 1) {
+      const only = all[0]!;
+      curlP81Into(only.trits, this.scalarHash, this.scalarScratch);
+      only.resolve(3 ** trailingZeros(this.scalarHash) / only.length);
+      return;
+    }
     for (let i = 0; i < all.length; i += LANES) {
       const batch = all.slice(i, i + LANES);
       const zeros = trailingZerosBatch(

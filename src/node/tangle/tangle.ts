@@ -154,7 +154,11 @@ export class Tangle {
    * gossip a message may arrive before its parents: it is stored unsolid, its missing parents are
    * announced with "missingParents", and it becomes solid when they do.
    */
-  async submit(bytes: Uint8Array, source: MessageSource = "api"): Promise<SubmitResult> {
+  async submit(
+    bytes: Uint8Array,
+    source: MessageSource = "api",
+    knownId?: Uint8Array,
+  ): Promise<SubmitResult> {
     let msg: Message;
     try {
       msg = deserializeMessage(bytes);
@@ -163,11 +167,15 @@ export class Tangle {
       if (err instanceof ProtocolError) throw invalid(`invalid message: ${err.message}`, err);
       throw err;
     }
-    return this.submitDecoded(bytes, msg, source);
+    return this.submitDecoded(bytes, msg, source, knownId ?? messageId(bytes));
   }
 
-  private async submitDecoded(bytes: Uint8Array, msg: Message, source: MessageSource): Promise<SubmitResult> {
-    const id = messageId(bytes);
+  private async submitDecoded(
+    bytes: Uint8Array,
+    msg: Message,
+    source: MessageSource,
+    id: Uint8Array,
+  ): Promise<SubmitResult> {
     if (this.store.hasMessage(id)) return { id, stored: false };
     if (msg.networkId !== this.opts.networkId) {
       this.metrics?.rejected.inc({ reason: "network" });
@@ -276,12 +284,13 @@ export class Tangle {
 
   /** Up to 4 random non-lazy tips, sorted; empty when the node has none. */
   selectTips(): Uint8Array[] {
-    return this.tips.select(4, (id) => !this.isLazy(id));
+    // Laziness depends on the confirmed milestone index only, so each tip is judged once per milestone.
+    return this.tips.select(4, (id) => !this.isLazy(id), Date.now(), this.cmi);
   }
 
   /** Every non-lazy tip, sorted. */
   allTips(): Uint8Array[] {
-    return this.tips.all((id) => !this.isLazy(id));
+    return this.tips.all((id) => !this.isLazy(id), Date.now(), this.cmi);
   }
 
   /** The Hornet JSON metadata of a stored message, or undefined when unknown. */

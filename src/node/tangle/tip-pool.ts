@@ -5,6 +5,8 @@ interface TipEntry {
   addedAt: number;
   children: number;
   firstReferencedAt: number | undefined;
+  /** generation at which isUsable last said yes (laziness only changes with a new milestone) */
+  usableAt: number;
 }
 
 export interface TipPoolOptions {
@@ -36,7 +38,7 @@ export class TipPool {
       entry.firstReferencedAt ??= now;
       if (entry.children > this.opts.maxChildren) this.tips.delete(key);
     }
-    this.tips.set(toHex(id), { id, addedAt: now, children: 0, firstReferencedAt: undefined });
+    this.tips.set(toHex(id), { id, addedAt: now, children: 0, firstReferencedAt: undefined, usableAt: -1 });
     while (this.tips.size > this.opts.maxTips) {
       const oldest = this.tips.keys().next().value as string;
       this.tips.delete(oldest);
@@ -51,8 +53,13 @@ export class TipPool {
    * Up to `count` distinct random tips accepted by `isUsable` (unusable ones are evicted),
    * sorted ascending as message parents must be.
    */
-  select(count: number, isUsable: (id: Uint8Array) => boolean, now = Date.now()): Uint8Array[] {
-    const entries = this.prune(isUsable, now);
+  select(
+    count: number,
+    isUsable: (id: Uint8Array) => boolean,
+    now = Date.now(),
+    generation = -1,
+  ): Uint8Array[] {
+    const entries = this.prune(isUsable, now, generation);
     const chosen = new Map<string, Uint8Array>();
     const maxTries = (count - 1) * 10 + 1;
     for (let i = 0; i < maxTries && chosen.size < count && chosen.size < entries.length; i++) {
@@ -63,19 +70,29 @@ export class TipPool {
   }
 
   /** Every usable tip, sorted: what a coordinator references so no tip is left behind. */
-  all(isUsable: (id: Uint8Array) => boolean, now = Date.now()): Uint8Array[] {
-    return this.prune(isUsable, now)
+  all(isUsable: (id: Uint8Array) => boolean, now = Date.now(), generation = -1): Uint8Array[] {
+    return this.prune(isUsable, now, generation)
       .map((e) => e.id)
       .sort(compareBytes);
   }
 
-  private prune(isUsable: (id: Uint8Array) => boolean, now: number): TipEntry[] {
+  /**
+   * Evicts expired and unusable tips. `generation` (e.g. the confirmed milestone index) lets a tip
+   * judged usable once skip the check until it changes; -1 always checks.
+   */
+  private prune(isUsable: (id: Uint8Array) => boolean, now: number, generation: number): TipEntry[] {
     for (const [key, entry] of this.tips) {
       const expired =
         entry.firstReferencedAt !== undefined &&
         now - entry.firstReferencedAt > this.opts.maxReferencedTipAgeMs;
       // Keep at least one tip so an idle network can still be extended.
-      if ((expired && this.tips.size > 1) || !isUsable(entry.id)) this.tips.delete(key);
+      if (expired && this.tips.size > 1) {
+        this.tips.delete(key);
+        continue;
+      }
+      if (generation !== -1 && entry.usableAt === generation) continue;
+      if (isUsable(entry.id)) entry.usableAt = generation;
+      else this.tips.delete(key);
     }
     return [...this.tips.values()];
   }
