@@ -1,19 +1,17 @@
 // Gossip between stinger nodes over libp2p on loopback: propagation, shared confirmation, catch-up after
 // downtime, refusal of unknown peers, disconnection of a peer that sends garbage, and the peers API.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SingleNodeClient } from "@iota/iota.js";
 import { Converter } from "@iota/util.js";
 import pino from "pino";
 import { GossipTransport } from "../../src/node/gossip/transport.ts";
-import { peerIdFromPublicKey } from "../../src/node/identity/identity.ts";
 import { ed25519PublicKey } from "../../src/protocol/ed25519.ts";
 import { BIN, type RunningDevnet, removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
+import { freePort, jwtFor, newIdentity } from "../helpers/peers.ts";
 
 interface Meta {
   referencedByMilestoneIndex?: number;
@@ -45,35 +43,6 @@ async function submit(url: string, data: string): Promise<string> {
 async function metadata(url: string, id: string): Promise<Meta | undefined> {
   const r = await getJson<{ data: Meta }>(`${url}/api/v1/messages/${id}/metadata`);
   return r.status === 200 ? r.body.data : undefined;
-}
-
-function newIdentity(): { pem: string; seed: Uint8Array; pub: Uint8Array; peerId: string } {
-  const { privateKey } = generateKeyPairSync("ed25519");
-  const jwk = privateKey.export({ format: "jwk" });
-  const seed = Buffer.from(jwk.d!, "base64url");
-  const pub = Buffer.from(jwk.x!, "base64url");
-  return {
-    pem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-    seed,
-    pub,
-    peerId: peerIdFromPublicKey(pub),
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function jwtFor(dataDir: string): string {
-  const out = spawnSync(process.execPath, [BIN, "jwt", "--data-dir", dataDir], { encoding: "utf8" });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout.trim();
 }
 
 describe("three peered nodes (stinger devnet --nodes 3)", () => {
