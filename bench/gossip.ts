@@ -22,6 +22,7 @@ const RATE = Number(process.env.BENCH_GOSSIP_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_GOSSIP_SECONDS ?? 10);
 const BURST = Number(process.env.BENCH_GOSSIP_BURST ?? 10_000);
 const CONNECTIONS = 16;
+const CATCHUP = Number(process.env.BENCH_GOSSIP_CATCHUP ?? 10_000);
 const WARMUP_SECONDS = 3;
 
 function nodeConfig(keys: string[], port: number | string, peers: string[]) {
@@ -200,7 +201,24 @@ try {
   );
   tips.stop();
 
-  // 3. Catch-up of a node that was never online: everything under A's milestones so far.
+  // 3. Catch-up of a node that was never online: everything under A's milestones so far, after CATCHUP
+  // more messages attached the way clients attach them (A selects the tips).
+  let sentJson = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (sentJson < CATCHUP) {
+        sentJson++;
+        const res = await fetch(`${a.url}/api/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            payload: { type: 2, index: "beef", data: (counter++).toString(16).padStart(8, "0") },
+          }),
+        });
+        await res.arrayBuffer();
+      }
+    }),
+  );
   const info = async () =>
     ((await (await fetch(`${a.url}/api/v1/info`)).json()) as { data: { confirmedMilestoneIndex: number } })
       .data;

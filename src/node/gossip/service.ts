@@ -5,7 +5,7 @@ import { StingerError } from "../../util/errors.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { Store } from "../store/store.ts";
 import type { TangleEvents } from "../tangle/events.ts";
-import type { Tangle } from "../tangle/tangle.ts";
+import { NULL_MESSAGE_ID, parentsOf, type Tangle } from "../tangle/tangle.ts";
 import {
   encodeHeartbeat,
   encodeMessage,
@@ -39,6 +39,7 @@ interface PendingRequest {
   lastSentAt: number;
 }
 
+const NULL_HEX = toHex(NULL_MESSAGE_ID);
 const PEER_COUNTERS = Object.keys(new Peer("", "", undefined).metrics);
 const REQUEST_RETRY_MS = 1000;
 const MAX_REQUEST_ATTEMPTS = 10;
@@ -297,22 +298,27 @@ export class GossipService {
   }
 
   private onMessage(peer: Peer, bytes: Uint8Array): void {
-    if (peer.inFlight >= MAX_IN_FLIGHT) {
+    const id = messageId(bytes);
+    const key = toHex(id);
+    const requested = this.pendingMessages.delete(key) || this.isRequestedMilestone(bytes);
+    // Unsolicited messages are bounded per peer; answers to our requests are already bounded by
+    // MAX_PENDING_REQUESTS, and dropping them would only cost a retry later.
+    if (!requested && peer.inFlight >= MAX_IN_FLIGHT) {
       peer.metrics.droppedPackets++;
       return;
     }
-    const id = messageId(bytes);
-    const key = toHex(id);
-    this.pendingMessages.delete(key);
     // Already stored, or the same message from another peer is being validated right now.
     if (this.sourceOf.has(key) || this.store.hasMessage(id)) {
       peer.metrics.knownMessages++;
       return;
     }
+    // Catching up: ask for the parents of an answer right away, before validating and storing it,
+    // so each level of a missing past cone costs one round trip and not a round trip plus a commit.
+    if (requested) this.requestMessages(parentsOf(bytes).filter((p) => toHex(p) !== NULL_HEX));
     peer.inFlight++;
     this.sourceOf.set(key, peer.id);
     this.tangle
-      .submit(bytes, "gossip", id)
+      .submit(bytes, requested ? "requested" : "gossip", id)
       .then((r) => {
         if (r.stored) peer.metrics.newMessages++;
         else peer.metrics.knownMessages++;
@@ -332,6 +338,22 @@ export class GossipService {
         peer.inFlight--;
         this.sourceOf.delete(key);
       });
+  }
+
+  /** A milestone we asked for by index: its signatures are checked, its PoW need not be. */
+  private isRequestedMilestone(bytes: Uint8Array): boolean {
+    const at = 9 + 32 * bytes[8]! + 4;
+    if (
+      bytes.length < at + 8 ||
+      bytes[at] !== 1 ||
+      bytes[at + 1] !== 0 ||
+      bytes[at + 2] !== 0 ||
+      bytes[at + 3] !== 0
+    ) {
+      return false;
+    }
+    const index = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at + 4, true);
+    return this.pendingMilestones.delete(index);
   }
 
   private broadcast(id: Uint8Array, bytes: Uint8Array): void {
@@ -361,7 +383,7 @@ export class GossipService {
     const now = Date.now();
     for (const id of ids) {
       const key = toHex(id);
-      if (this.pendingMessages.has(key) || this.store.hasMessage(id)) continue;
+      if (this.pendingMessages.has(key) || this.sourceOf.has(key) || this.store.hasMessage(id)) continue;
       if (this.pendingMessages.size >= MAX_PENDING_REQUESTS) break;
       const request = { id, attempts: 0, lastSentAt: 0 };
       this.pendingMessages.set(key, request);

@@ -18,8 +18,12 @@ import { TipPool } from "./tip-pool.ts";
 export const NULL_MESSAGE_ID = new Uint8Array(32);
 const NULL_HEX = toHex(NULL_MESSAGE_ID);
 
-/** Where a message came from: the API and the coordinator need solid parents, gossip does not. */
-export type MessageSource = "api" | "gossip";
+/**
+ * Where a message came from: the API and the coordinator need solid parents, gossip does not.
+ * "requested" is gossip answering our own request for a message a stored message references: its
+ * PoW is not checked again (as in Hornet) since its ID is fixed by a message that passed the check.
+ */
+export type MessageSource = "api" | "gossip" | "requested";
 
 /** Parent IDs straight from message bytes (they follow the 8-byte network ID and the count byte). */
 export function parentsOf(bytes: Uint8Array): Uint8Array[] {
@@ -86,6 +90,8 @@ export class Tangle {
   private cmi = 0;
   private latestMilestoneTimestamp = 0;
   private confirming: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly inFlight = new Set<Promise<SubmitResult>>();
   private connectedPeers = 0;
   private readonly scorer = new PowScorer();
   /** Totals since start, sampled by RateMeter for /info. */
@@ -159,6 +165,28 @@ export class Tangle {
     source: MessageSource = "api",
     knownId?: Uint8Array,
   ): Promise<SubmitResult> {
+    if (this.closed) throw new StingerError("TANGLE_CLOSED", "node is shutting down", { status: 503 });
+    const work = this.submitInner(bytes, source, knownId);
+    this.inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
+  }
+
+  /** Refuses new submits and waits for those under way and for queued confirmations: then the store may close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.confirming;
+  }
+
+  private async submitInner(
+    bytes: Uint8Array,
+    source: MessageSource,
+    knownId?: Uint8Array,
+  ): Promise<SubmitResult> {
     let msg: Message;
     try {
       msg = deserializeMessage(bytes);
@@ -183,7 +211,7 @@ export class Tangle {
         `invalid message: networkId ${msg.networkId} does not match this node's ${this.opts.networkId}`,
       );
     }
-    const score = await this.scorer.score(bytes);
+    const score = source === "requested" ? Number.POSITIVE_INFINITY : await this.scorer.score(bytes);
     if (score < this.opts.minPoWScore) {
       this.metrics?.rejected.inc({ reason: "pow" });
       throw invalid(
