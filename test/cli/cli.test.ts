@@ -1,7 +1,7 @@
 // The CLI's contract: --help everywhere, one-line errors with exit code 2 for bad input.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BIN, removeDir, tempDir } from "../helpers/devnet.ts";
@@ -29,6 +29,20 @@ describe("stinger CLI", () => {
       assert.equal(k.privateKey.slice(64), k.publicKey);
     }
     assert.notEqual(keys[0]!.publicKey, keys[1]!.publicKey);
+  });
+
+  it("keys --peer-id prints a node's gossip identity, the same on every call", () => {
+    const dir = tempDir();
+    try {
+      const first = run("keys", "--peer-id", dir);
+      assert.equal(first.status, 0, first.stderr);
+      const { peerId } = JSON.parse(first.stdout) as { peerId: string };
+      assert.match(peerId, /^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/);
+      assert.equal((JSON.parse(run("keys", "--peer-id", dir).stdout) as { peerId: string }).peerId, peerId);
+      assert.equal(statSync(join(dir, "p2pstore", "identity.key")).mode & 0o777, 0o600);
+    } finally {
+      removeDir(dir);
+    }
   });
 
   it("unknown command or bad flag value -> exit 2", () => {

@@ -10,6 +10,7 @@ import { Converter } from "@iota/util.js";
 import pino from "pino";
 import { GossipTransport } from "../../src/node/gossip/transport.ts";
 import { ed25519PublicKey } from "../../src/protocol/ed25519.ts";
+import { messageId } from "../../src/protocol/message.ts";
 import { BIN, type RunningDevnet, removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
 import { freePort, jwtFor, newIdentity } from "../helpers/peers.ts";
 
@@ -295,6 +296,49 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
       });
       assert.equal(del.status, 204);
       assert.equal((await getJson(`${devnet.url}/api/v1/peers/${rogue.peerId}`, auth)).status, 404);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("a known peer that keeps sending invalid messages is disconnected; nothing invalid is stored", async () => {
+    const rogue = newIdentity();
+    const auth = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    const added = await fetch(`${devnet.url}/api/v1/peers`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ multiAddress: `/ip4/127.0.0.1/tcp/1/p2p/${rogue.peerId}` }),
+    });
+    assert.equal(added.status, 200);
+    const gone: string[] = [];
+    const opened: string[] = [];
+    const t = new GossipTransport(
+      {
+        privateKey: Buffer.concat([rogue.seed, rogue.pub]),
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        protocol: "/iota-gossip/8453507715857476362/1.0.0",
+        isAllowed: () => true,
+        maxConnections: 4,
+        log: pino({ level: "silent" }),
+      },
+      { onPeerStream: (id) => opened.push(id), onData: () => {}, onPeerGone: (id) => gone.push(id) },
+    );
+    await t.start();
+    try {
+      await t.connect(devnet.gossipAddress);
+      await waitFor(async () => opened.length > 0, 5_000, "stream to devnet");
+      // Well-framed message frames whose content is no valid message (wrong network, no parents...).
+      const ids: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const body = Buffer.alloc(60, i + 1);
+        ids.push(Buffer.from(messageId(body)).toString("hex"));
+        t.send(opened[0]!, Buffer.concat([Buffer.from([2, body.length, 0]), body]));
+      }
+      await waitFor(async () => gone.length > 0, 10_000, "the node to hang up on invalid messages");
+      for (const id of ids) assert.equal((await getJson(`${devnet.url}/api/v1/messages/${id}`)).status, 404);
+      assert.equal((await getJson(`${devnet.url}/health`)).status, 200);
+      const metrics = await (await fetch(devnet.metricsUrl)).text();
+      assert.match(metrics, /stinger_node_gossip_penalties_total\{reason="invalid_messages"\} 1/);
     } finally {
       await t.stop();
     }
