@@ -250,15 +250,18 @@ export class GossipService {
     for (const frame of frames) {
       if (!peer.connected) return;
       if (!peer.inbound.take()) {
-        peer.metrics.droppedPackets++;
-        if (peer.metrics.droppedPackets > MAX_DROPPED_FRAMES) {
-          this.penalize(peer, "flood");
-          return;
-        }
+        this.dropped(peer);
+        if (!peer.connected) return;
         continue;
       }
       this.onFrame(peer, frame);
     }
+  }
+
+  /** Counts a frame dropped for exceeding the peer's rate; a peer that keeps flooding is dropped. */
+  private dropped(peer: Peer): void {
+    peer.metrics.droppedPackets++;
+    if (peer.metrics.droppedPackets > MAX_DROPPED_FRAMES && peer.connected) this.penalize(peer, "flood");
   }
 
   private onFrame(peer: Peer, frame: Frame): void {
@@ -270,7 +273,7 @@ export class GossipService {
       case FRAME_MESSAGE_REQUEST: {
         peer.metrics.receivedMessageRequests++;
         if (!peer.requests.take()) {
-          peer.metrics.droppedPackets++;
+          this.dropped(peer);
           return;
         }
         const bytes = this.store.getMessage(frame.id);
@@ -280,7 +283,7 @@ export class GossipService {
       case FRAME_MILESTONE_REQUEST: {
         peer.metrics.receivedMilestoneRequests++;
         if (!peer.requests.take()) {
-          peer.metrics.droppedPackets++;
+          this.dropped(peer);
           return;
         }
         const index = frame.index === 0 ? this.tangle.latestMilestoneIndex : frame.index;
