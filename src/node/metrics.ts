@@ -72,6 +72,11 @@ export function createNodeMetrics(registry = new Registry()) {
       labelNames: ["peer", "counter"] as const,
       registers: r,
     }),
+    powWorkerRestarts: new Counter({
+      name: "stinger_node_pow_worker_restarts_total",
+      help: "PoW workers replaced after dying",
+      registers: r,
+    }),
     powQueueDepth: new Gauge({
       name: "stinger_node_pow_queue_depth",
       help: "PoW jobs waiting",

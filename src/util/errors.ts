@@ -3,12 +3,19 @@
 export class StingerError extends Error {
   readonly code: string;
   readonly status: number;
+  /** For 429/503: when the client may try again (sent as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, message: string, opts: { status?: number; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { status?: number; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = "StingerError";
     this.code = code;
     this.status = opts.status ?? 500;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

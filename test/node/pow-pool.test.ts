@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import type { Worker } from "node:worker_threads";
 import { PowPool } from "../../src/node/pow/pool.ts";
 import { powScore } from "../../src/protocol/curl/pow.ts";
 import type { StingerError } from "../../src/util/errors.ts";
@@ -31,14 +32,39 @@ describe("PoW worker pool", () => {
     await assert.rejects(job, (err: StingerError) => err.code === "POW_ABORTED");
   });
 
-  it("refuses work beyond the queue bound with a 503", async () => {
+  it("reports the work done", async () => {
+    const r = await pool.mineDetailed(new Uint8Array(120).fill(4), 500);
+    assert.ok(r.nonce !== null);
+    assert.ok(r.hashes >= 1);
+    assert.ok(r.ms >= 0);
+  });
+
+  it("a worker that dies fails its job cleanly and is replaced", async () => {
+    const impossible = 3 ** 40 / 100;
+    const job = pool.mine(new Uint8Array(100), impossible, { deadlineMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    const workers = (pool as unknown as { workers: Worker[] }).workers;
+    const victim = workers[0]!;
+    await victim.terminate();
+    await assert.rejects(job, (err: StingerError) => err.code === "POW_FAILED" && err.status === 503);
+    assert.notEqual(workers[0], victim, "the dead worker was replaced");
+    const msg = new Uint8Array(120).fill(5);
+    const nonce = await pool.mine(msg, 500);
+    assert.ok(
+      nonce !== null && powScore(withNonce(msg, nonce)) >= 500,
+      "the pool still mines after the crash",
+    );
+  });
+
+  it("refuses work beyond the queue bound with a 503 and a Retry-After", async () => {
     const impossible = 3 ** 40 / 100;
     const abort = new AbortController();
     const running = pool.mine(new Uint8Array(100), impossible, { signal: abort.signal });
     const queued = pool.mine(new Uint8Array(100), impossible, { signal: abort.signal });
     await assert.rejects(
       pool.mine(new Uint8Array(100), 1),
-      (err: StingerError) => err.status === 503 && err.code === "POW_QUEUE_FULL",
+      (err: StingerError) =>
+        err.status === 503 && err.code === "POW_QUEUE_FULL" && err.retryAfterSeconds === 5,
     );
     assert.deepEqual(pool.load(), { workers: 2, busyWorkers: 2, queueDepth: 1, maxQueue: 1 });
     abort.abort();

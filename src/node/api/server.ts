@@ -89,7 +89,10 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
 
   app.setNotFoundHandler((_req, reply) => sendError(reply, 404, "route not found"));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof StingerError) return sendError(reply, err.status, err.message);
+    if (err instanceof StingerError) {
+      if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
+      return sendError(reply, err.status, err.message);
+    }
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       deps.log.error({ err, reqId: req.id, url: req.url }, "request failed");

@@ -10,11 +10,19 @@ export interface PowJobOptions {
   deadlineMs?: number;
 }
 
+export interface PowResult {
+  /** null when the deadline passed first */
+  nonce: bigint | null;
+  /** Curl-P-81 hashes computed by all workers for this job */
+  hashes: number;
+  ms: number;
+}
+
 interface Pending {
   bytes: Uint8Array;
   targetScore: number;
   opts: PowJobOptions;
-  resolve: (nonce: bigint | null) => void;
+  resolve: (result: PowResult) => void;
   reject: (err: unknown) => void;
 }
 
@@ -49,17 +57,28 @@ export class PowPool {
   private readonly workers: Worker[] = [];
   private readonly queue: Pending[] = [];
   private running = false;
+  private closing = false;
+  private jobCounter = 0;
 
   constructor(
     readonly workerCount: number,
     readonly maxQueue: number,
     private readonly metrics: NodeMetrics | null = null,
   ) {
-    for (let i = 0; i < workerCount; i++) {
-      const w = spawnWorker();
-      w.unref();
-      this.workers.push(w);
-    }
+    for (let i = 0; i < workerCount; i++) this.workers.push(this.startWorker(i));
+  }
+
+  /** A worker that dies (crash, OOM, terminate) is replaced at once; a job it was on fails cleanly. */
+  private startWorker(index: number): Worker {
+    const w = spawnWorker();
+    w.unref();
+    w.on("error", () => {});
+    w.once("exit", () => {
+      if (this.closing || this.workers[index] !== w) return;
+      this.metrics?.powWorkerRestarts.inc();
+      this.workers[index] = this.startWorker(index);
+    });
+    return w;
   }
 
   load(): PowLoad {
@@ -75,11 +94,19 @@ export class PowPool {
    * Finds a nonce for `bytes` (a serialized message whose last 8 bytes are the nonce) reaching
    * `targetScore`. Resolves null when the deadline passes first; rejects when aborted or full.
    */
-  mine(bytes: Uint8Array, targetScore: number, opts: PowJobOptions = {}): Promise<bigint | null> {
+  async mine(bytes: Uint8Array, targetScore: number, opts: PowJobOptions = {}): Promise<bigint | null> {
+    return (await this.mineDetailed(bytes, targetScore, opts)).nonce;
+  }
+
+  /** As mine(), with the work done: hashes computed and elapsed milliseconds. */
+  mineDetailed(bytes: Uint8Array, targetScore: number, opts: PowJobOptions = {}): Promise<PowResult> {
     if (this.queue.length >= this.maxQueue && this.running) {
       this.metrics?.powJobs.inc({ outcome: "refused" });
       return Promise.reject(
-        new StingerError("POW_QUEUE_FULL", "proof of work queue is full", { status: 503 }),
+        new StingerError("POW_QUEUE_FULL", "proof of work queue is full", {
+          status: 503,
+          retryAfterSeconds: 5,
+        }),
       );
     }
     return new Promise((resolve, reject) => {
@@ -90,6 +117,7 @@ export class PowPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const p of this.queue.splice(0)) p.reject(new StingerError("POW_ABORTED", "node is shutting down"));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
@@ -127,20 +155,33 @@ export class PowPool {
     const timer = job.opts.deadlineMs === undefined ? undefined : setTimeout(halt, job.opts.deadlineMs);
     const digest = powDigest(job.bytes);
     const targetZeros = targetTrailingZeros(job.bytes.length, job.targetScore);
+    const jobId = ++this.jobCounter;
     const replies = await Promise.all(
       this.workers.map(
         (w, i) =>
           new Promise<WorkerReply>((resolve, reject) => {
-            const onError = (err: Error) => {
+            const fail = (err: unknown) => {
               halt();
-              reject(err);
+              w.off("message", onMessage);
+              reject(err instanceof Error ? err : new Error(`worker exited with code ${String(err)}`));
             };
-            w.once("error", onError);
-            w.once("message", (reply: WorkerReply) => {
-              w.off("error", onError);
+            const onMessage = (reply: WorkerReply) => {
+              if (reply.id !== jobId) return;
+              w.off("message", onMessage);
+              w.off("error", fail);
+              w.off("exit", fail);
               resolve(reply);
-            });
-            w.postMessage({ digest, targetZeros, start: BigInt(i) * SLICE, stop } satisfies WorkerJob);
+            };
+            w.once("error", fail);
+            w.once("exit", fail);
+            w.on("message", onMessage);
+            w.postMessage({
+              id: jobId,
+              digest,
+              targetZeros,
+              start: BigInt(i) * SLICE,
+              stop,
+            } satisfies WorkerJob);
           }),
       ),
     ).catch((err: unknown) => err);
@@ -148,21 +189,25 @@ export class PowPool {
     job.opts.signal?.removeEventListener("abort", onAbort);
     if (!Array.isArray(replies)) {
       this.metrics?.powJobs.inc({ outcome: "error" });
-      job.reject(new StingerError("POW_FAILED", "proof of work worker failed", { cause: replies }));
+      job.reject(
+        new StingerError("POW_FAILED", "proof of work worker failed", { status: 503, cause: replies }),
+      );
       return;
     }
-    this.metrics?.powHashes.inc(replies.reduce((n, r) => n + r.hashes, 0));
+    const hashes = replies.reduce((n, r) => n + r.hashes, 0);
+    const ms = performance.now() - started;
+    this.metrics?.powHashes.inc(hashes);
     const found = replies.find((r) => r.nonce !== null)?.nonce ?? null;
     if (found !== null) {
       this.metrics?.powJobs.inc({ outcome: "solved" });
-      this.metrics?.powSeconds.observe((performance.now() - started) / 1000);
-      job.resolve(found);
+      this.metrics?.powSeconds.observe(ms / 1000);
+      job.resolve({ nonce: found, hashes, ms });
     } else if (aborted) {
       this.metrics?.powJobs.inc({ outcome: "aborted" });
       job.reject(new StingerError("POW_ABORTED", "proof of work aborted"));
     } else {
       this.metrics?.powJobs.inc({ outcome: "deadline" });
-      job.resolve(null);
+      job.resolve({ nonce: null, hashes, ms });
     }
   }
 }

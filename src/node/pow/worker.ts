@@ -4,13 +4,15 @@ import { parentPort } from "node:worker_threads";
 import { createBitslicedScratch, mineNonceBitsliced } from "../../protocol/curl/bitsliced.ts";
 
 export interface WorkerJob {
+  /** echoed in the reply, so a late reply to an earlier job is never taken for this one */
+  id: number;
   digest: Uint8Array;
   targetZeros: number;
   start: bigint;
   stop: Int32Array;
 }
 
-export type WorkerReply = { nonce: bigint | null; hashes: number };
+export type WorkerReply = { id: number; nonce: bigint | null; hashes: number };
 
 const CHUNK = 8192;
 const scratch = createBitslicedScratch();
@@ -23,11 +25,11 @@ parentPort!.on("message", (job: WorkerJob) => {
     if (found !== null) {
       hashes += Number(found - nonce) + 1;
       Atomics.store(job.stop, 0, 1);
-      parentPort!.postMessage({ nonce: found, hashes } satisfies WorkerReply);
+      parentPort!.postMessage({ id: job.id, nonce: found, hashes } satisfies WorkerReply);
       return;
     }
     nonce += BigInt(CHUNK);
     hashes += CHUNK;
   }
-  parentPort!.postMessage({ nonce: null, hashes } satisfies WorkerReply);
+  parentPort!.postMessage({ id: job.id, nonce: null, hashes } satisfies WorkerReply);
 });
