@@ -72,6 +72,7 @@ export const nodeConfigSchema = z
             refreshTipsInterval: duration.default("5s"),
             maxQueue: z.number().int().min(0).default(32),
             timeout: duration.default("2m"),
+            maxJobsPerClient: z.number().int().min(1).max(1000).default(2),
           })
           .strict()
           .prefault({}),

@@ -163,6 +163,7 @@ export class StingerNode {
       protectedRoutes: config.restAPI.protectedRoutes,
       refreshTipsMs: parseDuration(config.restAPI.pow.refreshTipsInterval),
       powTimeoutMs: parseDuration(config.restAPI.pow.timeout),
+      powJobsPerClient: config.restAPI.pow.maxJobsPerClient,
     });
     const bind = splitHostPort(config.restAPI.bindAddress);
     await this.api.listen(bind);

@@ -15,7 +15,7 @@ import { badRequest, errorBody, notFound, notSynced } from "./errors.ts";
 import { verifyApiToken } from "./jwt.ts";
 import { parseIdParam, parseMilestoneIndex } from "./params.ts";
 import { createRoutePolicy } from "./route-policy.ts";
-import { submitMessage } from "./submit.ts";
+import { PowSlots, submitMessage } from "./submit.ts";
 
 export interface ApiDeps {
   tangle: Tangle;
@@ -38,6 +38,8 @@ export interface ApiDeps {
   protectedRoutes: string[];
   refreshTipsMs: number;
   powTimeoutMs: number;
+  /** concurrent remote-PoW jobs one client IP may have */
+  powJobsPerClient: number;
 }
 
 const BASE = "/api/v1";
@@ -69,6 +71,7 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   const policy = createRoutePolicy(deps.publicRoutes, deps.protectedRoutes);
+  const submitDeps = { ...deps, powSlots: new PowSlots(deps.powJobsPerClient) };
   app.addHook("onRequest", async (req, reply) => {
     const access = policy(req.url);
     if (access === "public") return;
@@ -149,7 +152,7 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
       return abort.signal;
     };
     try {
-      const { id } = await submitMessage(deps, req.body, isJson, disconnectSignal);
+      const { id } = await submitMessage(submitDeps, req.body, isJson, { client: req.ip, disconnectSignal });
       const hex = toHex(id);
       return reply
         .code(201)

@@ -8,7 +8,43 @@ import type { PowPool } from "../pow/pool.ts";
 import type { SubmitResult, Tangle } from "../tangle/tangle.ts";
 import { badRequest, notSynced } from "./errors.ts";
 
+export interface SubmitRequest {
+  /** who asked: the per-client PoW limit is keyed on it */
+  client: string;
+  /** aborts when the client goes away (created on first use) */
+  disconnectSignal: () => AbortSignal;
+}
+
+/** Caps concurrent remote-PoW jobs per client: one client cannot occupy the whole queue. */
+export class PowSlots {
+  private readonly used = new Map<string, number>();
+
+  constructor(private readonly perClient: number) {}
+
+  /** Takes a slot or throws 429; call the returned function to give it back. */
+  acquire(client: string): () => void {
+    const n = this.used.get(client) ?? 0;
+    if (n >= this.perClient) {
+      throw new StingerError(
+        "POW_CLIENT_LIMIT",
+        `too many proof of work jobs from this client (at most ${this.perClient} at a time)`,
+        { status: 429, retryAfterSeconds: 5 },
+      );
+    }
+    this.used.set(client, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.used.get(client) ?? 1) - 1;
+      if (left <= 0) this.used.delete(client);
+      else this.used.set(client, left);
+    };
+  }
+}
+
 export interface SubmitDeps {
+  powSlots: PowSlots;
   tangle: Tangle;
   pow: PowPool | null;
   networkId: bigint;
@@ -43,7 +79,7 @@ export async function submitMessage(
   deps: SubmitDeps,
   body: unknown,
   isJson: boolean,
-  disconnectSignal: () => AbortSignal,
+  request: SubmitRequest,
 ): Promise<SubmitResult> {
   const { tangle } = deps;
   if (!tangle.isAlmostSynced()) throw notSynced();
@@ -59,28 +95,14 @@ export async function submitMessage(
 
   if (fillParents) msg.parents = selectTips(tangle);
   if (msg.nonce === 0n) {
-    let bytes = serializeMessage(msg);
+    const bytes = serializeMessage(msg);
     if (powScore(bytes) < deps.minPoWScore) {
       if (!deps.pow) throw badRequest("invalid message: proof of work is not enabled on this node");
-      const deadline = Date.now() + deps.powTimeoutMs;
-      for (;;) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0)
-          throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
-        const slice = fillParents ? Math.min(deps.refreshTipsMs, remaining) : remaining;
-        const nonce = await deps.pow.mine(bytes, deps.minPoWScore, {
-          signal: disconnectSignal(),
-          deadlineMs: slice,
-        });
-        if (nonce !== null) {
-          msg.nonce = nonce;
-          break;
-        }
-        // Tips go stale while mining: select fresh ones so the message is not attached too deep.
-        if (fillParents) {
-          msg.parents = selectTips(tangle);
-          bytes = serializeMessage(msg);
-        }
+      const release = deps.powSlots.acquire(request.client);
+      try {
+        await mine(deps, deps.pow, msg, bytes, fillParents, request.disconnectSignal());
+      } finally {
+        release();
       }
     }
   }
@@ -92,6 +114,34 @@ export async function submitMessage(
     throw err;
   }
   return tangle.submit(bytes);
+}
+
+/** Mines `msg` in place, re-selecting tips every refresh interval when the node chose the parents. */
+async function mine(
+  deps: SubmitDeps,
+  pow: PowPool,
+  msg: Message,
+  unmined: Uint8Array,
+  fillParents: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  let bytes = unmined;
+  const deadline = Date.now() + deps.powTimeoutMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
+    const slice = fillParents ? Math.min(deps.refreshTipsMs, remaining) : remaining;
+    const nonce = await pow.mine(bytes, deps.minPoWScore, { signal, deadlineMs: slice });
+    if (nonce !== null) {
+      msg.nonce = nonce;
+      return;
+    }
+    // Tips go stale while mining: select fresh ones so the message is not attached too deep.
+    if (fillParents) {
+      msg.parents = selectTips(deps.tangle);
+      bytes = serializeMessage(msg);
+    }
+  }
 }
 
 function selectTips(tangle: Tangle): Uint8Array[] {

@@ -1,0 +1,163 @@
+// Remote PoW is bounded: one job per worker, a bounded queue (503 + Retry-After when full), a per-client
+// cap (429 + Retry-After), and cancellation when the client disconnects, visible in the metrics.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { BIN, removeDir, tempDir, waitFor } from "../helpers/devnet.ts";
+import { jwtFor } from "../helpers/peers.ts";
+
+// A 20 KB indexation payload at minPoWScore 300 needs ~15 trailing zero trits: far more work than
+// this test waits for, so jobs only end by cancellation.
+const BIG = JSON.stringify({ payload: { type: 2, index: "aa", data: "ab".repeat(20_000) } });
+
+function post(
+  url: string,
+  body: string,
+  localAddress = "127.0.0.1",
+): { done: Promise<{ status: number; headers: Record<string, unknown>; body: string }>; abort: () => void } {
+  const u = new URL(`${url}/api/v1/messages`);
+  let req: ReturnType<typeof request>;
+  const done = new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: "POST",
+          localAddress,
+          headers: { "content-type": "application/json" },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    },
+  );
+  // An aborted request rejects by design; mark it handled so the runner does not flag it.
+  done.catch(() => {});
+  return { done, abort: () => req.destroy() };
+}
+
+describe("remote PoW bounds over HTTP", () => {
+  const dir = tempDir();
+  let proc: ChildProcess;
+  let url = "";
+  let metricsUrl = "";
+  let token = "";
+
+  before(async () => {
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({
+        protocol: { networkID: "private_tangle1", minPoWScore: 300, milestonePublicKeyCount: 1 },
+        restAPI: {
+          bindAddress: "127.0.0.1:0",
+          powEnabled: true,
+          powWorkerCount: 1,
+          pow: { maxQueue: 1, maxJobsPerClient: 2 },
+        },
+        coordinator: { enabled: true, interval: "1h" },
+        prometheus: { bindAddress: "127.0.0.1:0" },
+        p2p: { enabled: false },
+      }),
+    );
+    // The coordinator's key must be in the node's key list: create it first with `stinger keys`.
+    const keys = spawn(process.execPath, [BIN, "keys"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    keys.stdout!.on("data", (d) => (out += d));
+    await new Promise((r) => keys.once("exit", r));
+    const { keys: pairs } = JSON.parse(out) as { keys: { publicKey: string; privateKey: string }[] };
+    const config = JSON.parse(
+      await import("node:fs").then((fs) => fs.readFileSync(join(dir, "config.json"), "utf8")),
+    );
+    config.protocol.publicKeyRanges = [{ key: pairs[0]!.publicKey }];
+    writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+    proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, COO_PRV_KEYS: pairs[0]!.privateKey },
+    });
+    let err = "";
+    proc.stderr!.on("data", (d) => {
+      err += d.toString();
+      metricsUrl ||= /"metrics":"(http:[^"]+)"/.exec(err)?.[1] ?? "";
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const timer = setTimeout(() => reject(new Error(`node not ready:\n${err}`)), 60_000);
+      proc.stdout!.on("data", (d) => {
+        text += d.toString();
+        const m = /ready: API (http:\/\/\S+)/.exec(text);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    token = jwtFor(dir);
+  });
+
+  after(async () => {
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    removeDir(dir);
+  });
+
+  const load = async () =>
+    (
+      (await (
+        await fetch(`${url}/api/plugins/stinger/load`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
+        data: { pow: { busyWorkers: number; queueDepth: number } };
+      }
+    ).data.pow;
+  const aborted = async () =>
+    Number(
+      /stinger_node_pow_jobs_total\{outcome="aborted"\} (\d+)/.exec(
+        await (await fetch(metricsUrl)).text(),
+      )?.[1] ?? 0,
+    );
+
+  it("runs one job, queues one, refuses a third client's job with 503, a client's third with 429, and cancels on disconnect", async () => {
+    const first = post(url, BIG);
+    await waitFor(async () => (await load()).busyWorkers === 1, 10_000, "first job running");
+    const second = post(url, BIG);
+    await waitFor(async () => (await load()).queueDepth === 1, 10_000, "second job queued");
+
+    const full = await post(url, BIG, "127.0.0.2").done;
+    assert.equal(full.status, 503);
+    assert.equal(full.headers["retry-after"], "5");
+    assert.deepEqual(JSON.parse(full.body), {
+      error: { code: "503", message: "proof of work queue is full" },
+    });
+
+    const third = await post(url, BIG).done;
+    assert.equal(third.status, 429);
+    assert.equal(third.headers["retry-after"], "5");
+    assert.match(JSON.parse(third.body).error.message, /too many proof of work jobs from this client/);
+
+    const before = await aborted();
+    first.abort();
+    second.abort();
+    await first.done.catch(() => {});
+    await second.done.catch(() => {});
+    await waitFor(async () => (await aborted()) >= before + 2, 10_000, "both jobs cancelled");
+    assert.deepEqual(await load(), { workers: 1, busyWorkers: 0, queueDepth: 0, maxQueue: 1 });
+  });
+
+  it("reads stay served while the pool is busy", async () => {
+    const job = post(url, BIG);
+    await waitFor(async () => (await load()).busyWorkers === 1, 10_000, "job running");
+    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${url}/api/v1/info`)).status, 200);
+    job.abort();
+    await job.done.catch(() => {});
+  });
+});
