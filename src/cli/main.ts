@@ -4,6 +4,7 @@ import { registerDevnet } from "./commands/devnet.ts";
 import { registerJwt } from "./commands/jwt.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerNode } from "./commands/node.ts";
+import { registerPow } from "./commands/pow.ts";
 import { fail, UsageError } from "./errors.ts";
 
 const program = new Command()
@@ -17,6 +18,7 @@ registerNode(program);
 registerDevnet(program);
 registerKeys(program);
 registerJwt(program);
+registerPow(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { powScore } from "../../src/protocol/curl/pow.ts";
 import { BIN, removeDir, tempDir } from "../helpers/devnet.ts";
 
 function run(...args: string[]) {
@@ -11,7 +12,7 @@ function run(...args: string[]) {
 }
 
 describe("stinger CLI", () => {
-  for (const cmd of [[], ["node"], ["devnet"], ["keys"], ["jwt"]]) {
+  for (const cmd of [[], ["node"], ["devnet"], ["keys"], ["jwt"], ["pow"]]) {
     it(`stinger ${cmd.join(" ")} --help`, () => {
       const out = run(...cmd, "--help");
       assert.equal(out.status, 0, out.stderr);
@@ -42,6 +43,45 @@ describe("stinger CLI", () => {
       assert.equal(statSync(join(dir, "p2pstore", "identity.key")).mode & 0o777, 0o600);
     } finally {
       removeDir(dir);
+    }
+  });
+
+  it("pow --json mines a message to the target score (TIP-12 example bytes)", () => {
+    const out = run(
+      "pow",
+      "--message",
+      "48656c6c6f2c20576f726c64215ee6aaaaaaaaaaaa",
+      "--score",
+      "4000",
+      "--workers",
+      "1",
+      "--json",
+    );
+    assert.equal(out.status, 0, out.stderr);
+    const r = JSON.parse(out.stdout) as {
+      nonce: string;
+      score: number;
+      hashes: number;
+      hashesPerSecond: number;
+      ms: number;
+    };
+    assert.deepEqual(Object.keys(r).sort(), ["hashes", "hashesPerSecond", "ms", "nonce", "score"]);
+    const mined = Buffer.from("48656c6c6f2c20576f726c64215ee6aaaaaaaaaaaa", "hex");
+    mined.writeBigUInt64LE(BigInt(r.nonce), mined.length - 8);
+    assert.equal(r.score, powScore(mined));
+    assert.ok(r.score >= 4000);
+    assert.ok(r.hashes >= 1);
+  });
+
+  it("pow refuses bad messages with exit 2", () => {
+    for (const args of [
+      ["--message", "zz"],
+      ["--message", "0102"],
+      ["--message", "00".repeat(40_000)],
+    ]) {
+      const out = run("pow", ...args, "--score", "10");
+      assert.equal(out.status, 2, out.stderr);
+      assert.match(out.stderr, /^stinger: --message: /);
     }
   });
 

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { LocalPowProvider, SingleNodeClient, sendData, serializeMessage } from "@iota/iota.js";
 import { Converter, WriteStream } from "@iota/util.js";
+import { StingerPowProvider } from "../../src/client/pow-provider.ts";
+import { powScore } from "../../src/protocol/curl/pow.ts";
 import { type RunningDevnet, removeDir, startDevnet, waitFor } from "../helpers/devnet.ts";
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -91,6 +93,19 @@ describe("iota.js 1.8.6 against stinger devnet", () => {
     const msMeta = await client.messageMetadata(ms.messageId);
     assert.equal(msMeta.milestoneIndex, ms.index);
     assert.equal(msMeta.referencedByMilestoneIndex, ms.index);
+  });
+
+  it("sendData() with stinger's own powProvider plugged into iota.js", async () => {
+    const provider = new StingerPowProvider({ workers: 1 });
+    try {
+      const powClient = new SingleNodeClient(devnet.url, { powProvider: provider });
+      const { messageId } = await sendData(powClient, "stinger-provider", Converter.utf8ToBytes("fast pow"));
+      const raw = await client.messageRaw(messageId);
+      assert.ok(powScore(raw) >= 20, "the nonce reaches the node's minPoWScore");
+      assert.match(raw.length > 0 ? messageId : "", HEX64);
+    } finally {
+      await provider.close();
+    }
   });
 
   it("messageRaw() returns the bytes, and messageSubmitRaw() of them is idempotent", async () => {
