@@ -1,34 +1,28 @@
 ;; Bit-sliced Curl-P-81 on WebAssembly SIMD128: 256 lanes, one lane per bit of two v128 words.
 ;; Same transform as ../bitsliced.ts; index.ts loads this (assembled by scripts/build-wasm.mjs).
 ;;
-;; A trit is two bit-planes (lo, hi): -1 = (1,0), 0 = (1,1), +1 = (0,1). State trit k occupies
-;; 64 bytes at base + 64k: lo lanes 0..127, lo lanes 128..255, hi lanes 0..127, hi lanes 128..255.
-;; Lane j is bit j of the 256-bit little-endian plane (u32 word j >> 5, bit j & 31).
+;; A trit is two bit-planes (lo, hi): -1 = (1,0), 0 = (1,1), +1 = (0,1), as in bitsliced.ts. The
+;; S-box in that form needs a NOT per plane word; storing lo and/or hi complemented instead, in a
+;; cycle of three representations, makes every round 5 plain logic ops per word:
+;;   N: (~lo, ~hi) -> C: (~lo, hi) -> D: (lo, ~hi) -> N ...
+;; Inputs and results are in N (81 rounds = 27 cycles): a zero trit is (0,0), -1 is (0,1), +1 (1,0).
 ;;
-;; Memory layout (byte offsets):
+;; State trit k occupies 64 bytes at base + 64k: X plane lanes 0..127, 128..255, then Y plane the
+;; same. Lane j is bit j of the 256-bit little-endian plane (u32 word j >> 5, bit j & 31).
+;;
+;; Memory layout (byte offsets); each state has a 64-byte pad for the spare trit of odd rounds:
 ;;   TEMPLATE      0  729 trits: the input state; the caller writes it, rounds never do
-;;   A         46656  729 trits: round scratch
-;;   B         93312  729 trits: round scratch; holds the hash after $transform
-;;   IDX      139968  729 x i32: 64 * p(i + 1), p(k) = 364k mod 729
-;;   BT       142884  256 x 6 x i8: b1t6 trits of each byte value
-;;   SCR      144432  32 bytes: zero-trit lane mask, read back as four i64 words
+;;   A         46720  729 trits: round scratch
+;;   B         93440  729 trits: round scratch; holds the hash after $transform
+;;   BT       140160  256 x 6 x i8: b1t6 trits of each byte value
+;;   SCR      141696  32 bytes: zero-trit lane mask, read back as four i64 words
 (module
   (memory (export "memory") 3)
   (global $TEMPLATE (export "template") i32 (i32.const 0))
-  (global $B (export "result") i32 (i32.const 93312))
+  (global $B (export "result") i32 (i32.const 93440))
 
   (func $init
-    (local $i i32) (local $idx i32) (local $b i32) (local $v i32) (local $j i32) (local $r i32)
-    ;; IDX[i] = 64 * p(i + 1); p steps +364 below 365 and -365 otherwise.
-    (loop $l
-      (local.set $idx
-        (select
-          (i32.add (local.get $idx) (i32.const 364))
-          (i32.sub (local.get $idx) (i32.const 365))
-          (i32.lt_u (local.get $idx) (i32.const 365))))
-      (i32.store offset=139968 (i32.shl (local.get $i) (i32.const 2))
-        (i32.shl (local.get $idx) (i32.const 6)))
-      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 729))))
+    (local $b i32) (local $v i32) (local $j i32) (local $r i32)
     ;; BT: each byte as a signed int8 in 6 balanced trits, least significant first (TIP-5).
     (loop $byte
       (local.set $v
@@ -39,69 +33,149 @@
         (local.set $r (i32.rem_s (local.get $v) (i32.const 3)))
         (if (i32.eq (local.get $r) (i32.const 2)) (then (local.set $r (i32.const -1))))
         (if (i32.eq (local.get $r) (i32.const -2)) (then (local.set $r (i32.const 1))))
-        (i32.store8 offset=142884
+        (i32.store8 offset=140160
           (i32.add (i32.mul (local.get $b) (i32.const 6)) (local.get $j)) (local.get $r))
         (local.set $v (i32.div_s (i32.sub (local.get $v) (local.get $r)) (i32.const 3)))
         (br_if $trit (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 6))))
       (br_if $byte (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (i32.const 256)))))
   (start $init)
 
-  ;; One round: dst[i] = S(src[p(i)], src[p(i + 1)]) for i < n. Each step's second operand is the
-  ;; next step's first, so it is carried in locals and every trit is loaded once.
-  (func $round (param $src i32) (param $dst i32) (param $n i32)
-    (local $ip i32) (local $end i32) (local $q i32) (local $d v128)
-    (local $alo0 v128) (local $alo1 v128) (local $ahi0 v128) (local $ahi1 v128)
-    (local $blo0 v128) (local $blo1 v128) (local $bhi0 v128) (local $bhi1 v128)
-    (local.set $alo0 (v128.load offset=0 (local.get $src)))
-    (local.set $alo1 (v128.load offset=16 (local.get $src)))
-    (local.set $ahi0 (v128.load offset=32 (local.get $src)))
-    (local.set $ahi1 (v128.load offset=48 (local.get $src)))
-    (local.set $ip (i32.const 139968))
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 6))))
+  ;; A round computes dst[i] = S(src[p(i)], src[p(i + 1)]) for i < n. p(2m + 1) = 364 - m and
+  ;; p(2m + 2) = 728 - m, so two pointers walking down replace an index table, and each step's
+  ;; second operand (carried in locals) is the next step's first: every trit is loaded once. Outputs
+  ;; come in pairs; an odd n writes one spare trit (the 64-byte pad after each state).
+  ;; X, Y are the stored planes of a trit's lo, hi; a is the first operand, b the second.
+  ;; Round N (~lo, ~hi) -> C (~lo, hi): d = (Xb ^ Ya) & ~(Xa & ~Yb); X' = d; Y' = (Xa ^ Yb) | d.
+  (func $roundN (param $src i32) (param $dst i32) (param $n i32)
+    (local $pl i32) (local $ph i32) (local $end i32) (local $d v128)
+    (local $ax0 v128) (local $ax1 v128) (local $ay0 v128) (local $ay1 v128)
+    (local $bx0 v128) (local $bx1 v128) (local $by0 v128) (local $by1 v128)
+    (local.set $ax0 (v128.load offset=0 (local.get $src)))
+    (local.set $ax1 (v128.load offset=16 (local.get $src)))
+    (local.set $ay0 (v128.load offset=32 (local.get $src)))
+    (local.set $ay1 (v128.load offset=48 (local.get $src)))
+    (local.set $pl (i32.add (local.get $src) (i32.const 23296))) ;; 64 * 364
+    (local.set $ph (i32.add (local.get $src) (i32.const 46592))) ;; 64 * 728
+    (local.set $end (i32.add (local.get $dst)
+      (i32.shl (i32.shr_u (i32.add (local.get $n) (i32.const 1)) (i32.const 1)) (i32.const 7))))
     (loop $l
-      (local.set $q (i32.add (local.get $src) (i32.load (local.get $ip))))
-      (local.set $blo0 (v128.load offset=0 (local.get $q)))
-      (local.set $blo1 (v128.load offset=16 (local.get $q)))
-      (local.set $bhi0 (v128.load offset=32 (local.get $q)))
-      (local.set $bhi1 (v128.load offset=48 (local.get $q)))
-      ;; delta = (alpha | ~gamma) & (lo[q] ^ beta); lo' = ~delta; hi' = (alpha ^ gamma) | delta
-      (local.set $d
-        (v128.andnot
-          (v128.xor (local.get $blo0) (local.get $ahi0))
-          (v128.andnot (local.get $bhi0) (local.get $alo0))))
-      (v128.store offset=0 (local.get $dst) (v128.not (local.get $d)))
-      (v128.store offset=32 (local.get $dst)
-        (v128.or (v128.xor (local.get $alo0) (local.get $bhi0)) (local.get $d)))
-      (local.set $d
-        (v128.andnot
-          (v128.xor (local.get $blo1) (local.get $ahi1))
-          (v128.andnot (local.get $bhi1) (local.get $alo1))))
-      (v128.store offset=16 (local.get $dst) (v128.not (local.get $d)))
-      (v128.store offset=48 (local.get $dst)
-        (v128.or (v128.xor (local.get $alo1) (local.get $bhi1)) (local.get $d)))
-      (local.set $alo0 (local.get $blo0))
-      (local.set $alo1 (local.get $blo1))
-      (local.set $ahi0 (local.get $bhi0))
-      (local.set $ahi1 (local.get $bhi1))
-      (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
-      (br_if $l (i32.ne (local.tee $dst (i32.add (local.get $dst) (i32.const 64))) (local.get $end)))))
+      (local.set $bx0 (v128.load offset=0 (local.get $pl)))
+      (local.set $bx1 (v128.load offset=16 (local.get $pl)))
+      (local.set $by0 (v128.load offset=32 (local.get $pl)))
+      (local.set $by1 (v128.load offset=48 (local.get $pl)))
+      (local.set $d (v128.andnot (v128.xor (local.get $bx0) (local.get $ay0)) (v128.andnot (local.get $ax0) (local.get $by0))))
+      (v128.store offset=0 (local.get $dst) (local.get $d))
+      (v128.store offset=32 (local.get $dst) (v128.or (v128.xor (local.get $ax0) (local.get $by0)) (local.get $d)))
+      (local.set $d (v128.andnot (v128.xor (local.get $bx1) (local.get $ay1)) (v128.andnot (local.get $ax1) (local.get $by1))))
+      (v128.store offset=16 (local.get $dst) (local.get $d))
+      (v128.store offset=48 (local.get $dst) (v128.or (v128.xor (local.get $ax1) (local.get $by1)) (local.get $d)))
+      (local.set $ax0 (v128.load offset=0 (local.get $ph)))
+      (local.set $ax1 (v128.load offset=16 (local.get $ph)))
+      (local.set $ay0 (v128.load offset=32 (local.get $ph)))
+      (local.set $ay1 (v128.load offset=48 (local.get $ph)))
+      (local.set $d (v128.andnot (v128.xor (local.get $ax0) (local.get $by0)) (v128.andnot (local.get $bx0) (local.get $ay0))))
+      (v128.store offset=64 (local.get $dst) (local.get $d))
+      (v128.store offset=96 (local.get $dst) (v128.or (v128.xor (local.get $bx0) (local.get $ay0)) (local.get $d)))
+      (local.set $d (v128.andnot (v128.xor (local.get $ax1) (local.get $by1)) (v128.andnot (local.get $bx1) (local.get $ay1))))
+      (v128.store offset=80 (local.get $dst) (local.get $d))
+      (v128.store offset=112 (local.get $dst) (v128.or (v128.xor (local.get $bx1) (local.get $ay1)) (local.get $d)))
+      (local.set $pl (i32.sub (local.get $pl) (i32.const 64)))
+      (local.set $ph (i32.sub (local.get $ph) (i32.const 64)))
+      (br_if $l (i32.ne (local.tee $dst (i32.add (local.get $dst) (i32.const 128))) (local.get $end)))))
+
+  ;; Round C (~lo, hi) -> D (lo, ~hi): d = (Xa & Yb) | (Xb ^ Ya); X' = d; Y' = (Xa ^ Yb) & d.
+  (func $roundC (param $src i32) (param $dst i32) (param $n i32)
+    (local $pl i32) (local $ph i32) (local $end i32) (local $d v128)
+    (local $ax0 v128) (local $ax1 v128) (local $ay0 v128) (local $ay1 v128)
+    (local $bx0 v128) (local $bx1 v128) (local $by0 v128) (local $by1 v128)
+    (local.set $ax0 (v128.load offset=0 (local.get $src)))
+    (local.set $ax1 (v128.load offset=16 (local.get $src)))
+    (local.set $ay0 (v128.load offset=32 (local.get $src)))
+    (local.set $ay1 (v128.load offset=48 (local.get $src)))
+    (local.set $pl (i32.add (local.get $src) (i32.const 23296))) ;; 64 * 364
+    (local.set $ph (i32.add (local.get $src) (i32.const 46592))) ;; 64 * 728
+    (local.set $end (i32.add (local.get $dst)
+      (i32.shl (i32.shr_u (i32.add (local.get $n) (i32.const 1)) (i32.const 1)) (i32.const 7))))
+    (loop $l
+      (local.set $bx0 (v128.load offset=0 (local.get $pl)))
+      (local.set $bx1 (v128.load offset=16 (local.get $pl)))
+      (local.set $by0 (v128.load offset=32 (local.get $pl)))
+      (local.set $by1 (v128.load offset=48 (local.get $pl)))
+      (local.set $d (v128.or (v128.and (local.get $ax0) (local.get $by0)) (v128.xor (local.get $bx0) (local.get $ay0))))
+      (v128.store offset=0 (local.get $dst) (local.get $d))
+      (v128.store offset=32 (local.get $dst) (v128.and (v128.xor (local.get $ax0) (local.get $by0)) (local.get $d)))
+      (local.set $d (v128.or (v128.and (local.get $ax1) (local.get $by1)) (v128.xor (local.get $bx1) (local.get $ay1))))
+      (v128.store offset=16 (local.get $dst) (local.get $d))
+      (v128.store offset=48 (local.get $dst) (v128.and (v128.xor (local.get $ax1) (local.get $by1)) (local.get $d)))
+      (local.set $ax0 (v128.load offset=0 (local.get $ph)))
+      (local.set $ax1 (v128.load offset=16 (local.get $ph)))
+      (local.set $ay0 (v128.load offset=32 (local.get $ph)))
+      (local.set $ay1 (v128.load offset=48 (local.get $ph)))
+      (local.set $d (v128.or (v128.and (local.get $bx0) (local.get $ay0)) (v128.xor (local.get $ax0) (local.get $by0))))
+      (v128.store offset=64 (local.get $dst) (local.get $d))
+      (v128.store offset=96 (local.get $dst) (v128.and (v128.xor (local.get $bx0) (local.get $ay0)) (local.get $d)))
+      (local.set $d (v128.or (v128.and (local.get $bx1) (local.get $ay1)) (v128.xor (local.get $ax1) (local.get $by1))))
+      (v128.store offset=80 (local.get $dst) (local.get $d))
+      (v128.store offset=112 (local.get $dst) (v128.and (v128.xor (local.get $bx1) (local.get $ay1)) (local.get $d)))
+      (local.set $pl (i32.sub (local.get $pl) (i32.const 64)))
+      (local.set $ph (i32.sub (local.get $ph) (i32.const 64)))
+      (br_if $l (i32.ne (local.tee $dst (i32.add (local.get $dst) (i32.const 128))) (local.get $end)))))
+
+  ;; Round D (lo, ~hi) -> N (~lo, ~hi): d = (Xa | Yb) & ~(Xb ^ Ya); X' = d; Y' = (Xa ^ Yb) & ~d.
+  (func $roundD (param $src i32) (param $dst i32) (param $n i32)
+    (local $pl i32) (local $ph i32) (local $end i32) (local $d v128)
+    (local $ax0 v128) (local $ax1 v128) (local $ay0 v128) (local $ay1 v128)
+    (local $bx0 v128) (local $bx1 v128) (local $by0 v128) (local $by1 v128)
+    (local.set $ax0 (v128.load offset=0 (local.get $src)))
+    (local.set $ax1 (v128.load offset=16 (local.get $src)))
+    (local.set $ay0 (v128.load offset=32 (local.get $src)))
+    (local.set $ay1 (v128.load offset=48 (local.get $src)))
+    (local.set $pl (i32.add (local.get $src) (i32.const 23296))) ;; 64 * 364
+    (local.set $ph (i32.add (local.get $src) (i32.const 46592))) ;; 64 * 728
+    (local.set $end (i32.add (local.get $dst)
+      (i32.shl (i32.shr_u (i32.add (local.get $n) (i32.const 1)) (i32.const 1)) (i32.const 7))))
+    (loop $l
+      (local.set $bx0 (v128.load offset=0 (local.get $pl)))
+      (local.set $bx1 (v128.load offset=16 (local.get $pl)))
+      (local.set $by0 (v128.load offset=32 (local.get $pl)))
+      (local.set $by1 (v128.load offset=48 (local.get $pl)))
+      (local.set $d (v128.andnot (v128.or (local.get $ax0) (local.get $by0)) (v128.xor (local.get $bx0) (local.get $ay0))))
+      (v128.store offset=0 (local.get $dst) (local.get $d))
+      (v128.store offset=32 (local.get $dst) (v128.andnot (v128.xor (local.get $ax0) (local.get $by0)) (local.get $d)))
+      (local.set $d (v128.andnot (v128.or (local.get $ax1) (local.get $by1)) (v128.xor (local.get $bx1) (local.get $ay1))))
+      (v128.store offset=16 (local.get $dst) (local.get $d))
+      (v128.store offset=48 (local.get $dst) (v128.andnot (v128.xor (local.get $ax1) (local.get $by1)) (local.get $d)))
+      (local.set $ax0 (v128.load offset=0 (local.get $ph)))
+      (local.set $ax1 (v128.load offset=16 (local.get $ph)))
+      (local.set $ay0 (v128.load offset=32 (local.get $ph)))
+      (local.set $ay1 (v128.load offset=48 (local.get $ph)))
+      (local.set $d (v128.andnot (v128.or (local.get $bx0) (local.get $ay0)) (v128.xor (local.get $ax0) (local.get $by0))))
+      (v128.store offset=64 (local.get $dst) (local.get $d))
+      (v128.store offset=96 (local.get $dst) (v128.andnot (v128.xor (local.get $bx0) (local.get $ay0)) (local.get $d)))
+      (local.set $d (v128.andnot (v128.or (local.get $bx1) (local.get $ay1)) (v128.xor (local.get $ax1) (local.get $by1))))
+      (v128.store offset=80 (local.get $dst) (local.get $d))
+      (v128.store offset=112 (local.get $dst) (v128.andnot (v128.xor (local.get $bx1) (local.get $ay1)) (local.get $d)))
+      (local.set $pl (i32.sub (local.get $pl) (i32.const 64)))
+      (local.set $ph (i32.sub (local.get $ph) (i32.const 64)))
+      (br_if $l (i32.ne (local.tee $dst (i32.add (local.get $dst) (i32.const 128))) (local.get $end)))))
 
   ;; 81 rounds from TEMPLATE into B (TEMPLATE stays intact, so a batch needs no state copy). The
   ;; last round computes only the first $last trits: the hash is 243 of them.
   (func $transform (param $last i32)
-    (local $r i32) (local $src i32) (local $dst i32)
-    (call $round (i32.const 0) (i32.const 93312) (i32.const 729))
-    (local.set $src (i32.const 93312))
-    (local.set $dst (i32.const 46656))
-    (local.set $r (i32.const 1))
+    (local $c i32) (local $src i32) (local $dst i32)
+    (local.set $dst (i32.const 93440))
     (loop $l
-      (call $round (local.get $src) (local.get $dst) (i32.const 729))
+      (call $roundN (local.get $src) (local.get $dst) (i32.const 729))
       (local.set $src (local.get $dst))
-      (local.set $dst (i32.sub (i32.const 139968) (local.get $dst)))
-      (br_if $l (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 80))))
-    ;; After 80 rounds the state is in A; round 81 writes B.
-    (call $round (local.get $src) (local.get $dst) (local.get $last)))
-
+      (local.set $dst (i32.sub (i32.const 140160) (local.get $dst))) ;; A <-> B
+      (call $roundC (local.get $src) (local.get $dst) (i32.const 729))
+      (local.set $src (local.get $dst))
+      (local.set $dst (i32.sub (i32.const 140160) (local.get $dst)))
+      (call $roundD (local.get $src) (local.get $dst)
+        (select (local.get $last) (i32.const 729) (i32.eq (local.get $c) (i32.const 26))))
+      (local.set $src (local.get $dst))
+      (local.set $dst (i32.sub (i32.const 140160) (local.get $dst)))
+      (br_if $l (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const 27)))))
   ;; Hashes the 256 inputs in TEMPLATE; the 243 hash trits land in B ("result").
   (func (export "hash")
     (call $transform (i32.const 243)))
@@ -125,9 +199,10 @@
         (local.set $bt (i32.mul (i32.and (i32.wrap_i64 (local.get $x)) (i32.const 255)) (i32.const 6)))
         (local.set $k (i32.const 0))
         (loop $trit
-          (local.set $t (i32.load8_s offset=142884 (i32.add (local.get $bt) (local.get $k))))
-          (local.set $lo (i32x4.splat (i32.sub (i32.const 0) (i32.ne (local.get $t) (i32.const 1)))))
-          (local.set $hi (i32x4.splat (i32.sub (i32.const 0) (i32.ne (local.get $t) (i32.const -1)))))
+          (local.set $t (i32.load8_s offset=140160 (i32.add (local.get $bt) (local.get $k))))
+          ;; Representation N: X = (t == +1), Y = (t == -1).
+          (local.set $lo (i32x4.splat (i32.sub (i32.const 0) (i32.eq (local.get $t) (i32.const 1)))))
+          (local.set $hi (i32x4.splat (i32.sub (i32.const 0) (i32.eq (local.get $t) (i32.const -1)))))
           (v128.store offset=0 (local.get $ptr) (local.get $lo))
           (v128.store offset=16 (local.get $ptr) (local.get $lo))
           (v128.store offset=32 (local.get $ptr) (local.get $hi))
@@ -137,29 +212,29 @@
         (local.set $x (i64.shr_u (local.get $x) (i64.const 8)))
         (br_if $byte (i32.lt_u (local.get $ptr) (i32.const 15360)))) ;; 64 * 240
       (call $transform (i32.const 243))
-      ;; A lane's hash ends in $target zeros when both planes are set on trits 242 down to 243 - $target.
+      ;; A lane's hash ends in $target zeros when both planes are clear on trits 242 down to 243 - $target.
       (local.set $z0 (v128.const i32x4 -1 -1 -1 -1))
       (local.set $z1 (v128.const i32x4 -1 -1 -1 -1))
-      (local.set $ptr (i32.const 108800)) ;; B + 64 * 242
+      (local.set $ptr (i32.const 108928)) ;; B + 64 * 242
       (local.set $k (local.get $target))
       (block $done
         (loop $zeros
           (br_if $done (i32.eqz (local.get $k)))
-          (local.set $z0 (v128.and (local.get $z0)
-            (v128.and (v128.load offset=0 (local.get $ptr)) (v128.load offset=32 (local.get $ptr)))))
-          (local.set $z1 (v128.and (local.get $z1)
-            (v128.and (v128.load offset=16 (local.get $ptr)) (v128.load offset=48 (local.get $ptr)))))
+          (local.set $z0 (v128.andnot (local.get $z0)
+            (v128.or (v128.load offset=0 (local.get $ptr)) (v128.load offset=32 (local.get $ptr)))))
+          (local.set $z1 (v128.andnot (local.get $z1)
+            (v128.or (v128.load offset=16 (local.get $ptr)) (v128.load offset=48 (local.get $ptr)))))
           (local.set $ptr (i32.sub (local.get $ptr) (i32.const 64)))
           (local.set $k (i32.sub (local.get $k) (i32.const 1)))
           (br $zeros)))
       (if (v128.any_true (v128.or (local.get $z0) (local.get $z1)))
         (then
-          (v128.store offset=144432 (i32.const 0) (local.get $z0))
-          (v128.store offset=144448 (i32.const 0) (local.get $z1))
+          (v128.store offset=141696 (i32.const 0) (local.get $z0))
+          (v128.store offset=141712 (i32.const 0) (local.get $z1))
           (local.set $min (select (local.get $first) (i32.const 0) (i32.eqz (local.get $b))))
           (local.set $wi (i32.const 0))
           (loop $word
-            (local.set $w (i64.load offset=144432 (i32.shl (local.get $wi) (i32.const 3))))
+            (local.set $w (i64.load offset=141696 (i32.shl (local.get $wi) (i32.const 3))))
             ;; Drop lanes below $min (only in batch 0).
             (local.set $s (i32.sub (local.get $min) (i32.shl (local.get $wi) (i32.const 6))))
             (if (i32.ge_s (local.get $s) (i32.const 64))

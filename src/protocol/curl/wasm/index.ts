@@ -9,7 +9,9 @@ import { b1t6EncodeInto } from "../b1t6.ts";
 const LANES = 256;
 const DIGEST_LENGTH = 32;
 const DIGEST_TRITS = 192;
-const TRIT_BYTES = 64; // lo plane (32 bytes, 256 lanes) then hi plane
+// A trit is 64 bytes: X plane (32 bytes, 256 lanes) then Y plane. curl.wat keeps inputs and results in
+// its representation N: X = ~lo, Y = ~hi of bitsliced.ts, so zero = (0,0), +1 = (1,0), -1 = (0,1).
+const TRIT_BYTES = 64;
 const STATE_BYTES = 729 * TRIT_BYTES;
 const U64 = 1n << 64n;
 // Batches per wasm call: the result 256 * batch + lane must stay an i32.
@@ -80,12 +82,12 @@ function createEngine(ex: Exports): CurlWasm {
   // Writes one trit into every lane of TEMPLATE.
   const fillTrit = (k: number, t: number) => {
     const off = template + k * TRIT_BYTES;
-    mem.fill(t !== 1 ? 0xff : 0, off, off + 32);
-    mem.fill(t !== -1 ? 0xff : 0, off + 32, off + 64);
+    mem.fill(t === 1 ? 0xff : 0, off, off + 32);
+    mem.fill(t === -1 ? 0xff : 0, off + 32, off + 64);
   };
 
   const setupMine = (digest: Uint8Array) => {
-    mem.fill(0xff, template, template + STATE_BYTES); // zero trits everywhere
+    mem.fill(0, template, template + STATE_BYTES); // zero trits everywhere
     b1t6EncodeInto(digest, trits, 0);
     for (let k = 0; k < DIGEST_TRITS; k++) fillTrit(k, trits[k]!);
     // Nonce byte 0 is the lane index (batches start at multiples of 256): a fixed lane pattern.
@@ -131,7 +133,7 @@ function createEngine(ex: Exports): CurlWasm {
 
     trailingZerosBatch(inputs) {
       if (inputs.length > LANES) throw new RangeError(`at most ${LANES} inputs per batch`);
-      mem.fill(0xff, template, template + STATE_BYTES);
+      mem.fill(0, template, template + STATE_BYTES);
       for (let lane = 0; lane < inputs.length; lane++) {
         const input = inputs[lane]!;
         for (let k = 0; k < CURL_HASH_TRITS; k++) {
@@ -147,7 +149,7 @@ function createEngine(ex: Exports): CurlWasm {
         let z = 0;
         for (let k = CURL_HASH_TRITS - 1; k >= 0; k--) {
           const off = (result + k * TRIT_BYTES) >> 2;
-          if ((words[off + w]! & words[off + 8 + w]! & bit) === 0) break;
+          if (((words[off + w]! | words[off + 8 + w]!) & bit) !== 0) break;
           z++;
         }
         zeros.push(z);
@@ -157,13 +159,13 @@ function createEngine(ex: Exports): CurlWasm {
   };
 }
 
-/** Sets one lane of trit k in a plane pair: lane j is bit j & 31 of u32 word j >> 5 of each plane. */
+/** Sets one lane of trit k (representation N): lane j is bit j & 31 of u32 word j >> 5 of each plane. */
 function setLane(words: Int32Array, base: number, k: number, lane: number, t: number): void {
   const off = (base + k * TRIT_BYTES) >> 2;
   const w = lane >> 5;
   const bit = 1 << (lane & 31);
-  if (t !== 1) words[off + w]! |= bit;
+  if (t === 1) words[off + w]! |= bit;
   else words[off + w]! &= ~bit;
-  if (t !== -1) words[off + 8 + w]! |= bit;
+  if (t === -1) words[off + 8 + w]! |= bit;
   else words[off + 8 + w]! &= ~bit;
 }
