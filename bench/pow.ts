@@ -1,10 +1,12 @@
 // PoW engines side by side on the same search: iota.js 1.8.6's LocalPowProvider engine (PowHelper,
-// the peer), stinger's scalar reference, the bit-sliced miner on one thread, and the node's worker pool.
+// the peer), stinger's scalar reference, the bit-sliced miners (JS and WebAssembly SIMD) on one thread,
+// and the node's worker pool.
 import { cpus } from "node:os";
 import { PowHelper } from "@iota/iota.js";
 import { PowPool } from "../src/node/pow/pool.ts";
 import { mineNonceBitsliced } from "../src/protocol/curl/bitsliced.ts";
 import { mineNonce } from "../src/protocol/curl/pow.ts";
+import { loadCurlWasm } from "../src/protocol/curl/wasm/index.ts";
 import { fmt, median, printHeader, report } from "./_lib.ts";
 
 const DIGEST = new Uint8Array(32).fill(1);
@@ -40,6 +42,14 @@ const sliced = timeSearch((start) => mineNonceBitsliced(DIGEST, ZEROS, start, 10
 console.log(
   `stinger bit-sliced JS, 1 thread:       ${fmt(sliced.rate)} hashes/s (${(sliced.rate / peer.rate).toFixed(2)}x iota.js)`,
 );
+const wasm = loadCurlWasm();
+if (wasm === null) throw new Error("WebAssembly engine unavailable: run npm run build:wasm");
+// One search first so V8 has tiered the module up from its baseline compiler before timing.
+wasm.mineNonce(DIGEST, ZEROS, 0n, 10_000_000);
+const simd = timeSearch((start) => wasm.mineNonce(DIGEST, ZEROS, start, 10_000_000));
+console.log(
+  `stinger bit-sliced WASM SIMD (${wasm.lanes} lanes), 1 thread: ${fmt(simd.rate)} hashes/s (${(simd.rate / peer.rate).toFixed(2)}x iota.js)`,
+);
 
 // The pool mines a whole message; report time to solution for a 100-byte message at score 4000.
 const workers = Math.max(1, cpus().length - 1);
@@ -56,4 +66,10 @@ await pool.close();
 console.log(
   `stinger worker pool (${workers} workers): 100-byte message at minPoWScore 4000 in ${fmt(median(times))} ms median`,
 );
-report({ peer: peer.rate, scalar: scalar.rate, bitsliced: sliced.rate, poolMsAtScore4000: median(times) });
+report({
+  peer: peer.rate,
+  scalar: scalar.rate,
+  bitsliced: sliced.rate,
+  wasm: simd.rate,
+  poolMsAtScore4000: median(times),
+});
