@@ -117,6 +117,27 @@ describe("WebAssembly SIMD Curl-P-81 engine", () => {
     assert.equal(found, expected);
   });
 
+  it("stays correct when digests alternate and batch scoring runs in between", () => {
+    const wasm = engine();
+    const a = new Uint8Array(32).fill(1);
+    const b = new Uint8Array(32).fill(2);
+    for (const [digest, start] of [
+      [a, 0n],
+      [a, 87n],
+      [b, 0n],
+      [a, 0n],
+    ] as const) {
+      assert.equal(wasm.mineNonce(digest, 3, start, 600), mineNonceBitsliced(digest, 3, start, 600));
+      wasm.trailingZerosBatch([powInputTrits(new Uint8Array(40))]);
+      assert.equal(wasm.mineNonce(digest, 3, start, 600), mineNonce(digest, 3, start, 600));
+    }
+    // The caller may reuse its digest buffer for another digest.
+    const reused = new Uint8Array(32).fill(1);
+    assert.equal(wasm.mineNonce(reused, 3, 0n, 600), 86n);
+    reused.fill(2);
+    assert.equal(wasm.mineNonce(reused, 3, 0n, 600), mineNonce(b, 3, 0n, 600));
+  });
+
   it("rejects a digest of the wrong length and a nonce outside u64", () => {
     const wasm = engine();
     assert.throws(() => wasm.mineNonce(new Uint8Array(31), 3, 0n, 10));

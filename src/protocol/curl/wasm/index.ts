@@ -86,7 +86,12 @@ function createEngine(ex: Exports): CurlWasm {
     mem.fill(t === -1 ? 0xff : 0, off + 32, off + 64);
   };
 
+  // The digest TEMPLATE was last set up for: a miner calling again in chunks skips the setup.
+  const prepared = new Uint8Array(DIGEST_LENGTH);
+  let preparedValid = false;
+
   const setupMine = (digest: Uint8Array) => {
+    if (preparedValid && prepared.every((b, i) => b === digest[i])) return;
     mem.fill(0, template, template + STATE_BYTES); // zero trits everywhere
     b1t6EncodeInto(digest, trits, 0);
     for (let k = 0; k < DIGEST_TRITS; k++) fillTrit(k, trits[k]!);
@@ -98,6 +103,8 @@ function createEngine(ex: Exports): CurlWasm {
       b1t6EncodeInto(byte, byteTrits, 0);
       for (let k = 0; k < 6; k++) setLane(words, template, DIGEST_TRITS + k, lane, byteTrits[k]!);
     }
+    prepared.set(digest);
+    preparedValid = true;
   };
 
   return {
@@ -133,6 +140,7 @@ function createEngine(ex: Exports): CurlWasm {
 
     trailingZerosBatch(inputs) {
       if (inputs.length > LANES) throw new RangeError(`at most ${LANES} inputs per batch`);
+      preparedValid = false;
       mem.fill(0, template, template + STATE_BYTES);
       for (let lane = 0; lane < inputs.length; lane++) {
         const input = inputs[lane]!;
