@@ -1,7 +1,6 @@
 // Gossip between stinger nodes over libp2p on loopback: propagation, shared confirmation, catch-up after
 // downtime, refusal of unknown peers, disconnection of a peer that sends garbage, and the peers API.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +10,15 @@ import pino from "pino";
 import { GossipTransport } from "../../src/node/gossip/transport.ts";
 import { ed25519PublicKey } from "../../src/protocol/ed25519.ts";
 import { messageId } from "../../src/protocol/message.ts";
-import { BIN, type RunningDevnet, removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
+import {
+  type RunningDevnet,
+  type RunningNode,
+  removeDir,
+  startDevnet,
+  startNode,
+  tempDir,
+  waitFor,
+} from "../helpers/devnet.ts";
 import { freePort, jwtFor, newIdentity } from "../helpers/peers.ts";
 
 interface Meta {
@@ -113,7 +120,7 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
   const followerDir = tempDir();
   const follower = newIdentity();
   let followerPort = 0;
-  let followerProc: ChildProcess | undefined;
+  let followerNode: RunningNode | undefined;
   let followerUrl = "";
   let token = "";
 
@@ -140,33 +147,12 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
       },
     };
     writeFileSync(join(followerDir, "config.json"), JSON.stringify(config));
-    const proc = spawn(process.execPath, [BIN, "node", "--config", join(followerDir, "config.json")], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let err = "";
-    proc.stderr!.on("data", (d) => {
-      err = (err + d.toString()).slice(-10_000);
-    });
-    followerProc = proc;
-    followerUrl = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`follower not ready:\n${err}`)), 30_000);
-      proc.stdout!.on("data", (d) => {
-        out += d.toString();
-        const m = /ready: API (http:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    followerNode = await startNode(join(followerDir, "config.json"));
+    followerUrl = followerNode.url;
   }
 
   async function stopFollower(signal: NodeJS.Signals): Promise<void> {
-    const proc = followerProc!;
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill(signal);
-    await exited;
+    await followerNode!.stop(signal);
   }
 
   async function cmi(url: string): Promise<number> {
@@ -194,7 +180,9 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
   });
 
   after(async () => {
-    if (followerProc && followerProc.exitCode === null) await stopFollower("SIGTERM");
+    const running =
+      followerNode && followerNode.proc.exitCode === null && followerNode.proc.signalCode === null;
+    if (running) await stopFollower("SIGTERM");
     assert.equal(await devnet.stop(), 0);
     removeDir(devnet.dataDir);
     removeDir(followerDir);

@@ -1,13 +1,12 @@
 // `stinger node --config FILE`: a node with its coordinator keys from COO_PRV_KEYS (Hornet's form) and
 // remote PoW switched off, answering clients with Hornet's clear 400s.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { mineNonce, powDigest, targetTrailingZeros } from "../../src/protocol/curl/pow.ts";
 import { networkIdFromName, serializeMessage } from "../../src/protocol/message.ts";
-import { BIN, removeDir, tempDir, waitFor } from "../helpers/devnet.ts";
+import { type RunningNode, removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
 
 // Hornet's published private-tangle coordinator test keys (shared/reference §12.5): seed || public key.
 const KEYS = [
@@ -23,9 +22,8 @@ const KEYS = [
 
 describe("stinger node --config with remote PoW disabled", () => {
   const dir = tempDir();
-  let proc: ChildProcess;
+  let node: RunningNode;
   let url = "";
-  let stderr = "";
 
   before(async () => {
     const config = {
@@ -41,31 +39,14 @@ describe("stinger node --config with remote PoW disabled", () => {
       p2p: { bindMultiAddresses: ["/ip4/127.0.0.1/tcp/0"] },
     };
     writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-    proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, COO_PRV_KEYS: KEYS.map(([seed, pub]) => seed + pub).join(",") },
+    node = await startNode(join(dir, "config.json"), {
+      COO_PRV_KEYS: KEYS.map(([seed, pub]) => seed + pub).join(","),
     });
-    proc.stderr!.on("data", (d) => {
-      stderr += d.toString();
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`node not ready; stderr:\n${stderr}`)), 30_000);
-      proc.stdout!.on("data", (d) => {
-        out += d.toString();
-        const m = /ready: API (http:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    url = node.url;
   });
 
   after(async () => {
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGTERM");
-    assert.equal(await exited, 0);
+    assert.equal(await node.stop("SIGTERM"), 0);
     removeDir(dir);
   });
 
@@ -168,7 +149,7 @@ describe("stinger node --config with remote PoW disabled", () => {
 
 describe("a node that has seen no milestone", () => {
   const dir = tempDir();
-  let proc: ChildProcess;
+  let node: RunningNode;
   let url = "";
 
   before(async () => {
@@ -180,27 +161,12 @@ describe("a node that has seen no milestone", () => {
         p2p: { enabled: false },
       }),
     );
-    proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error("node not ready")), 30_000);
-      proc.stdout!.on("data", (d) => {
-        out += d.toString();
-        const m = /ready: API (http:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    node = await startNode(join(dir, "config.json"));
+    url = node.url;
   });
 
   after(async () => {
-    const exited = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGINT");
-    assert.equal(await exited, 0);
+    assert.equal(await node.stop("SIGINT"), 0);
     removeDir(dir);
   });
 

@@ -1,12 +1,12 @@
 // Remote PoW is bounded: one job per worker, a bounded queue (503 + Retry-After when full), a per-client
 // cap (429 + Retry-After), and cancellation when the client disconnects, visible in the metrics.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BIN, removeDir, tempDir, waitFor } from "../helpers/devnet.ts";
+import { BIN, type RunningNode, removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
 import { jwtFor } from "../helpers/peers.ts";
 
 // A 20 KB indexation payload at minPoWScore 300 needs ~15 trailing zero trits: far more work than
@@ -48,7 +48,7 @@ function post(
 
 describe("remote PoW bounds over HTTP", () => {
   const dir = tempDir();
-  let proc: ChildProcess;
+  let node: RunningNode;
   let url = "";
   let metricsUrl = "";
   let token = "";
@@ -70,44 +70,24 @@ describe("remote PoW bounds over HTTP", () => {
       }),
     );
     // The coordinator's key must be in the node's key list: create it first with `stinger keys`.
-    const keys = spawn(process.execPath, [BIN, "keys"], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    keys.stdout!.on("data", (d) => (out += d));
-    await new Promise((r) => keys.once("exit", r));
-    const { keys: pairs } = JSON.parse(out) as { keys: { publicKey: string; privateKey: string }[] };
-    const config = JSON.parse(
-      await import("node:fs").then((fs) => fs.readFileSync(join(dir, "config.json"), "utf8")),
-    );
+    const out = spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" });
+    const { keys: pairs } = JSON.parse(out.stdout) as { keys: { publicKey: string; privateKey: string }[] };
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
     config.protocol.publicKeyRanges = [{ key: pairs[0]!.publicKey }];
     writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-    proc = spawn(process.execPath, [BIN, "node", "--config", join(dir, "config.json")], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, COO_PRV_KEYS: pairs[0]!.privateKey },
-    });
-    let err = "";
-    proc.stderr!.on("data", (d) => {
-      err += d.toString();
-      metricsUrl ||= /"metrics":"(http:[^"]+)"/.exec(err)?.[1] ?? "";
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let text = "";
-      const timer = setTimeout(() => reject(new Error(`node not ready:\n${err}`)), 60_000);
-      proc.stdout!.on("data", (d) => {
-        text += d.toString();
-        const m = /ready: API (http:\/\/\S+)/.exec(text);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    node = await startNode(join(dir, "config.json"), { COO_PRV_KEYS: pairs[0]!.privateKey });
+    url = node.url;
+    // The metrics address is in the node's "node started" log line.
+    metricsUrl = await waitFor(
+      async () => /"metrics":"(http:[^"]+)"/.exec(node.stderr())?.[1],
+      10_000,
+      "the metrics address in the start log line",
+    );
     token = jwtFor(dir);
   });
 
   after(async () => {
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    assert.equal(await exited, 0);
+    assert.equal(await node.stop(), 0);
     removeDir(dir);
   });
 

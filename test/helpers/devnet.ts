@@ -142,3 +142,55 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
 }
+
+export interface RunningNode {
+  url: string;
+  proc: ChildProcess;
+  stderr: () => string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `stinger node --config FILE` and waits for its ready line. */
+export async function startNode(
+  configFile: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+): Promise<RunningNode> {
+  const proc = spawn(process.execPath, [BIN, "node", "--config", configFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let err = "";
+  proc.stderr!.on("data", (d) => {
+    err = (err + d.toString()).slice(-50_000);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`node not ready in time; stderr:\n${err}`));
+    }, timeoutMs);
+    proc.stdout!.on("data", (d) => {
+      out += d.toString();
+      const m = /ready: API (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code} before ready; stderr:\n${err}`));
+    });
+  });
+  return {
+    url,
+    proc,
+    stderr: () => err,
+    stop(signal: NodeJS.Signals = "SIGTERM") {
+      proc.kill(signal);
+      return waitExit(proc);
+    },
+  };
+}
