@@ -15,7 +15,7 @@ import { fmt, printHeader, report } from "./_lib.ts";
 const QUIET = ["--log-level", "warn"];
 
 const N = Number(process.env.BENCH_INGEST_MESSAGES ?? 30_000);
-const CONNECTIONS = 16;
+const CONNECTIONS = Number(process.env.BENCH_INGEST_CONNECTIONS ?? 32);
 const NETWORK_ID = networkIdFromName("private_tangle1");
 
 function makeMessages(parent: Uint8Array, count: number, salt: number): Buffer[] {
