@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../node/node.ts";
 import { registerDevnet } from "./commands/devnet.ts";
+import { registerGateway } from "./commands/gateway.ts";
 import { registerJwt } from "./commands/jwt.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerNode } from "./commands/node.ts";
@@ -19,6 +20,7 @@ registerDevnet(program);
 registerKeys(program);
 registerJwt(program);
 registerPow(program);
+registerGateway(program);
 
 try {
   await program.parseAsync(process.argv);

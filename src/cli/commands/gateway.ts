@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import { gatewayConfigSchema } from "../../config/gateway.ts";
+import { loadConfigFile } from "../../config/load.ts";
+import { hashApiKey } from "../../gateway/auth.ts";
+import { Gateway } from "../../gateway/gateway.ts";
+import { createLogger } from "../../util/logger.ts";
+import { fail, UsageError } from "../errors.ts";
+
+export function registerGateway(program: Command): void {
+  program
+    .command("gateway")
+    .description("run the reverse proxy / load balancer in front of one or more nodes")
+    .option("-c, --config <file>", "gateway config file (JSON)")
+    .option("--hash-key <key>", "print the SHA-256 of an API key for auth.apiKeys[].sha256, and exit")
+    .action(async (opts: { config?: string; hashKey?: string }) => {
+      try {
+        if (opts.hashKey !== undefined) {
+          process.stdout.write(`${hashApiKey(opts.hashKey)}\n`);
+          return;
+        }
+        if (!opts.config) throw new UsageError("--config <file> is required");
+        const config = loadConfigFile(gatewayConfigSchema, opts.config);
+        const log = createLogger({ level: config.logger.level });
+        const gateway = new Gateway(config, log);
+        const { url, adminUrl } = await gateway.start();
+        process.stdout.write(
+          `stinger gateway ready: ${url} (metrics ${adminUrl}, ${config.upstreams.length} node(s))\n`,
+        );
+        let closing = false;
+        const shutdown = () => {
+          if (closing) process.exit(1);
+          closing = true;
+          gateway.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.on("SIGINT", shutdown);
+        process.on("SIGTERM", shutdown);
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

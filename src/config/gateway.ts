@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { DEFAULT_PROTECTED_ROUTES, DEFAULT_PUBLIC_ROUTES } from "./node.ts";
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:8080"');
+
+export const gatewayConfigSchema = z
+  .object({
+    bindAddress: hostPort.default("127.0.0.1:8080"),
+    adminBindAddress: hostPort.default("127.0.0.1:9312"),
+    upstreams: z
+      .array(z.string().url("must be a URL such as http://127.0.0.1:14265"))
+      .min(1, "at least one node is needed"),
+    trustedProxies: z.array(z.string()).default([]),
+    ipFilter: z
+      .object({ allow: z.array(z.string()).default([]), deny: z.array(z.string()).default([]) })
+      .strict()
+      .prefault({}),
+    routes: z
+      .object({
+        public: z.array(z.string()).default(DEFAULT_PUBLIC_ROUTES),
+        protected: z.array(z.string()).default(DEFAULT_PROTECTED_ROUTES),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        apiKeys: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                sha256: z
+                  .string()
+                  .regex(
+                    /^[0-9a-f]{64}$/,
+                    "must be the hex SHA-256 of the key (stinger gateway --hash-key KEY)",
+                  ),
+                rateMultiplier: z.number().positive().optional(),
+                scopes: z.array(z.string()).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        jwt: z
+          .object({
+            hs256Secret: z.string().min(32, "must be at least 32 characters").optional(),
+            eddsaPublicKeyPem: z.string().optional(),
+            issuer: z.string().optional(),
+            audience: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    rateLimit: z
+      .object({
+        capacity: z.number().positive().default(200),
+        refillPerSecond: z.number().positive().default(100),
+        /** cost of a submit that asks the node for remote PoW */
+        powSubmitCost: z.number().positive().default(50),
+        submitCost: z.number().positive().default(5),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        bodyLength: z.number().int().positive().default(1_048_576),
+        headersTimeoutMs: z.number().int().positive().default(10_000),
+        requestTimeoutMs: z.number().int().positive().default(130_000),
+      })
+      .strict()
+      .prefault({}),
+    health: z
+      .object({
+        intervalMs: z.number().int().positive().default(2000),
+        /** consecutive proxy failures that eject a node until its next good health check */
+        maxFailures: z.number().int().positive().default(3),
+        /** milestones a node may lag behind the best one and still take traffic */
+        maxMilestoneLag: z.number().int().min(0).default(2),
+      })
+      .strict()
+      .prefault({}),
+    logger: z
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

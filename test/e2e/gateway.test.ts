@@ -1,0 +1,167 @@
+// stinger gateway in front of two devnet nodes (and one dead upstream): iota.js through it, route
+// policy, API keys, IP filtering with trusted proxies, rate limiting, balancing and health.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { SingleNodeClient } from "@iota/iota.js";
+import { Converter } from "@iota/util.js";
+import { hashApiKey } from "../../src/gateway/auth.ts";
+import { BIN, type RunningDevnet, removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
+
+const API_KEY = "test-key-0123456789abcdef";
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function call(
+  url: string,
+  path: string,
+  opts: { localAddress?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: u.hostname, port: u.port, path, localAddress: opts.localAddress, headers: opts.headers },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("stinger gateway", () => {
+  let devnet: RunningDevnet;
+  const dir = tempDir();
+  let proc: ChildProcess;
+  let url = "";
+  let metricsUrl = "";
+
+  before(async () => {
+    devnet = await startDevnet({ nodes: 2, minPoWScore: 20, milestoneInterval: 1 });
+    writeFileSync(
+      join(dir, "gateway.json"),
+      JSON.stringify({
+        bindAddress: "127.0.0.1:0",
+        adminBindAddress: "127.0.0.1:0",
+        upstreams: [devnet.url, devnet.nodeUrls[0], "http://127.0.0.1:1"],
+        trustedProxies: ["127.0.0.2"],
+        ipFilter: { deny: ["127.0.0.3"] },
+        auth: { apiKeys: [{ name: "ops", sha256: hashApiKey(API_KEY) }] },
+        rateLimit: { capacity: 300, refillPerSecond: 1 },
+        health: { intervalMs: 500 },
+        logger: { level: "warn" },
+      }),
+    );
+    proc = spawn(process.execPath, [BIN, "gateway", "--config", join(dir, "gateway.json")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error("gateway not ready")), 30_000);
+      proc.stdout!.on("data", (d) => {
+        out += d.toString();
+        const m = /ready: (http:\/\/\S+) \(metrics (http:\/\/\S+),/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve([m[1]!, m[2]!]);
+        }
+      });
+    });
+    await waitFor(
+      async () => (await call(url, "/health")).status === 200,
+      20_000,
+      "gateway sees a healthy node",
+    );
+  });
+
+  after(async () => {
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    assert.equal(await devnet.stop(), 0);
+    removeDir(devnet.dataDir);
+    removeDir(dir);
+  });
+
+  it("iota.js works through the gateway as against a node", async () => {
+    const client = new SingleNodeClient(url);
+    assert.equal(await client.health(), true);
+    assert.equal((await client.info()).networkId, "private_tangle1");
+    assert.ok((await client.tips()).tipMessageIds.length >= 1);
+    const id = await client.messageSubmit({
+      payload: { type: 2, index: Converter.utf8ToHex("gw"), data: "01" },
+    });
+    assert.equal(((await client.message(id)).payload as { index: string }).index, Converter.utf8ToHex("gw"));
+    await waitFor(
+      async () => (await client.messageMetadata(id)).referencedByMilestoneIndex,
+      20_000,
+      "referenced",
+    );
+  });
+
+  it("answers unknown routes itself with 404, protected ones with 401 without credentials", async () => {
+    const unknown = await call(url, "/nothing");
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(JSON.parse(unknown.body), { error: { code: "404", message: "route not found" } });
+    assert.equal((await call(url, "/api/v1/peers")).status, 401);
+    assert.equal((await call(url, "/api/v1/peers", { headers: { "x-api-key": "wrong" } })).status, 401);
+    // With the key the gateway forwards; the node's own JWT check then answers.
+    const passed = await call(url, "/api/v1/peers", { headers: { "x-api-key": API_KEY } });
+    assert.equal(passed.status, 401);
+    assert.match(passed.body, /jwt/);
+  });
+
+  it("denies by client IP, believing X-Forwarded-For only from trusted proxies", async () => {
+    assert.equal((await call(url, "/api/v1/info", { localAddress: "127.0.0.3" })).status, 403);
+    const spoofed = await call(url, "/api/v1/info", {
+      localAddress: "127.0.0.4",
+      headers: { "x-forwarded-for": "127.0.0.3" },
+    });
+    assert.equal(spoofed.status, 200, "an untrusted peer cannot make itself someone else");
+    const viaProxy = await call(url, "/api/v1/info", {
+      localAddress: "127.0.0.2",
+      headers: { "x-forwarded-for": "127.0.0.3" },
+    });
+    assert.equal(viaProxy.status, 403, "a trusted proxy's X-Forwarded-For is believed");
+  });
+
+  it("rate limits per client with 429, Retry-After and RateLimit headers", async () => {
+    let last: Reply | undefined;
+    for (let i = 0; i < 400; i++) {
+      last = await call(url, "/api/v1/info", { localAddress: "127.0.0.5" });
+      if (last.status === 429) break;
+      assert.ok(last.headers.ratelimit, "RateLimit header on every answer");
+    }
+    assert.equal(last!.status, 429);
+    assert.ok(Number(last!.headers["retry-after"]) >= 1);
+    assert.match(String(last!.headers["ratelimit-policy"]), /q=300/);
+    assert.equal(
+      (await call(url, "/api/v1/info", { localAddress: "127.0.0.6" })).status,
+      200,
+      "other clients unaffected",
+    );
+  });
+
+  it("spreads requests over the healthy nodes and never sends any to the dead one", async () => {
+    for (let i = 0; i < 40; i++)
+      assert.equal((await call(url, "/api/v1/info", { localAddress: "127.0.0.7" })).status, 200);
+    const text = await (await fetch(metricsUrl)).text();
+    const count = (node: string) =>
+      Number(
+        new RegExp(`stinger_gateway_node_requests_total\\{node="${node}"\\} (\\d+)`).exec(text)?.[1] ?? 0,
+      );
+    assert.ok(count(devnet.url) > 0 && count(devnet.nodeUrls[0]!) > 0, text);
+    assert.equal(count("http://127.0.0.1:1"), 0);
+    assert.match(text, /stinger_gateway_node_healthy\{node="http:\/\/127.0.0.1:1"\} 0/);
+  });
+});
