@@ -12,7 +12,7 @@ function run(...args: string[]) {
 }
 
 describe("stinger CLI", () => {
-  for (const cmd of [[], ["node"], ["devnet"], ["keys"], ["jwt"], ["pow"]]) {
+  for (const cmd of [[], ["node"], ["devnet"], ["keys"], ["jwt"], ["pow"], ["gateway"]]) {
     it(`stinger ${cmd.join(" ")} --help`, () => {
       const out = run(...cmd, "--help");
       assert.equal(out.status, 0, out.stderr);
@@ -82,6 +82,21 @@ describe("stinger CLI", () => {
       const out = run("pow", ...args, "--score", "10");
       assert.equal(out.status, 2, out.stderr);
       assert.match(out.stderr, /^stinger: --message: /);
+    }
+  });
+
+  it("gateway --hash-key prints the SHA-256 of the key; a gateway config without upstreams is refused", () => {
+    const out = run("gateway", "--hash-key", "abc");
+    assert.equal(out.stdout.trim(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"); // SHA-256("abc"), FIPS 180-2
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, "gw.json"), JSON.stringify({ upstreams: [] }));
+      const bad = run("gateway", "--config", join(dir, "gw.json"));
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /^stinger: .*gw\.json: upstreams: at least one node is needed/);
+      assert.equal(run("gateway").status, 2);
+    } finally {
+      removeDir(dir);
     }
   });
 
