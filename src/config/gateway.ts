@@ -12,6 +12,15 @@ export const gatewayConfigSchema = z
     upstreams: z
       .array(z.string().url("must be a URL such as http://127.0.0.1:14265"))
       .min(1, "at least one node is needed"),
+    /** TLS termination (TLS 1.2+); certificate and key are reloaded when the files change or on SIGHUP. */
+    tls: z
+      .object({
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        reloadCheckMs: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .optional(),
     trustedProxies: z.array(z.string()).default([]),
     ipFilter: z
       .object({ allow: z.array(z.string()).default([]), deny: z.array(z.string()).default([]) })

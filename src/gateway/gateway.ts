@@ -1,4 +1,6 @@
+import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
@@ -105,14 +107,15 @@ export class Gateway {
     this.authenticate = createAuthenticator(config.auth);
     this.limiter = createMemoryRateLimiter(config.rateLimit);
     this.balancer = new Balancer(config.upstreams, config.health, log.child({ module: "balancer" }));
-    this.server = createServer(
-      {
-        headersTimeout: config.limits.headersTimeoutMs,
-        requestTimeout: config.limits.requestTimeoutMs,
-        maxHeaderSize: 16_384,
-      },
-      (req, res) => void this.handle(req, res),
-    );
+    const serverOptions = {
+      headersTimeout: config.limits.headersTimeoutMs,
+      requestTimeout: config.limits.requestTimeoutMs,
+      maxHeaderSize: 16_384,
+    };
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = config.tls
+      ? createTlsServer({ ...serverOptions, ...this.readTls(), minVersion: "TLSv1.2" }, handler)
+      : createServer(serverOptions, handler);
     this.server.on("clientError", (_err, socket) => {
       this.metrics.refusals.inc({ reason: "bad_request" });
       if (socket.writable)
@@ -135,8 +138,31 @@ export class Gateway {
     });
   }
 
+  /** Certificate and key as files hold them now (read together, so a pair always matches). */
+  private readTls(): { cert: Buffer; key: Buffer } {
+    const tls = this.config.tls!;
+    return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  }
+
+  /** Swaps in the certificate on disk for new connections; open ones keep theirs. */
+  reloadTls(): void {
+    if (!this.config.tls) return;
+    try {
+      (this.server as TlsServer).setSecureContext(this.readTls());
+      this.log.info({ certFile: this.config.tls.certFile }, "TLS certificate reloaded");
+    } catch (err) {
+      // A half-written or mismatched pair: keep serving the previous certificate.
+      this.log.error({ err: String(err) }, "TLS certificate reload failed; keeping the previous one");
+    }
+  }
+
   async start(): Promise<{ url: string; adminUrl: string }> {
     await this.balancer.start();
+    if (this.config.tls) {
+      const { certFile, keyFile, reloadCheckMs } = this.config.tls;
+      for (const f of [certFile, keyFile])
+        watchFile(f, { interval: reloadCheckMs, persistent: false }, () => this.reloadTls());
+    }
     const listen = (server: Server, bind: string) =>
       new Promise<string>((resolve, reject) => {
         const i = bind.lastIndexOf(":");
@@ -146,12 +172,16 @@ export class Gateway {
           resolve(`http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`);
         });
       });
-    const url = await listen(this.server, this.config.bindAddress);
+    const url = (await listen(this.server, this.config.bindAddress)).replace(
+      /^http:/,
+      this.config.tls ? "https:" : "http:",
+    );
     const adminUrl = await listen(this.admin, this.config.adminBindAddress);
     return { url, adminUrl: `${adminUrl}/metrics` };
   }
 
   async close(): Promise<void> {
+    if (this.config.tls) for (const f of [this.config.tls.certFile, this.config.tls.keyFile]) unwatchFile(f);
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.admin.close(() => r()));
@@ -272,7 +302,7 @@ export class Gateway {
     // Rewritten, never passed through: the node sees only the client IP this gateway decided on.
     headers["x-forwarded-for"] = ip;
     headers["x-real-ip"] = ip;
-    headers["x-forwarded-proto"] = "http";
+    headers["x-forwarded-proto"] = this.config.tls ? "https" : "http";
     let exclude: Upstream | undefined;
     for (let attempt = 0; attempt < (retryable ? 2 : 1); attempt++) {
       const node = this.balancer.pick(exclude);

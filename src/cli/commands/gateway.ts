@@ -35,6 +35,7 @@ export function registerGateway(program: Command): void {
             () => process.exit(1),
           );
         };
+        process.on("SIGHUP", () => gateway.reloadTls());
         process.on("SIGINT", shutdown);
         process.on("SIGTERM", shutdown);
       } catch (err) {
