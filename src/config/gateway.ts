@@ -1,9 +1,6 @@
 import { z } from "zod";
+import { hostPort, loggerSchema } from "./common.ts";
 import { DEFAULT_PROTECTED_ROUTES, DEFAULT_PUBLIC_ROUTES } from "./node.ts";
-
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:8080"');
 
 export const gatewayConfigSchema = z
   .object({
@@ -92,12 +89,7 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    logger: z
-      .object({
-        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-      })
-      .strict()
-      .prefault({}),
+    logger: loggerSchema,
   })
   .strict();
 

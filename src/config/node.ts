@@ -1,9 +1,7 @@
 import { z } from "zod";
+import { hostPort, loggerSchema } from "./common.ts";
 
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:14265"');
 const duration = z.union([z.string(), z.number().nonnegative()]);
 
 // Defaults are Hornet 1.2's, except where stinger is safer by default (loopback bind).
@@ -144,12 +142,7 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
-    logger: z
-      .object({
-        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-      })
-      .strict()
-      .prefault({}),
+    logger: loggerSchema,
   })
   .strict();
 

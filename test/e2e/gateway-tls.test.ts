@@ -1,12 +1,20 @@
 // Gateway TLS: TLS 1.2+ only, and a certificate rotated on disk is served without a restart.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { connect } from "node:tls";
-import { BIN, type RunningDevnet, removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
+import {
+  type RunningDevnet,
+  type RunningGateway,
+  removeDir,
+  startDevnet,
+  startGateway,
+  tempDir,
+  waitFor,
+} from "../helpers/devnet.ts";
 
 /** A fresh self-signed certificate for 127.0.0.1 (made per run with the openssl CLI). */
 function makeCert(dir: string, name: string): { cert: string; key: string } {
@@ -54,7 +62,7 @@ function served(url: string, ca: Buffer): Promise<{ status: number; fingerprint:
 describe("gateway TLS", () => {
   let devnet: RunningDevnet;
   const dir = tempDir();
-  let proc: ChildProcess;
+  let gateway: RunningGateway;
   let url = "";
   let first: { cert: string; key: string };
 
@@ -73,27 +81,13 @@ describe("gateway TLS", () => {
         logger: { level: "warn" },
       }),
     );
-    proc = spawn(process.execPath, [BIN, "gateway", "--config", join(dir, "gateway.json")], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error("gateway not ready")), 30_000);
-      proc.stdout!.on("data", (d) => {
-        out += d.toString();
-        const m = /ready: (https:\/\/\S+) /.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-    });
+    gateway = await startGateway(join(dir, "gateway.json"));
+    url = gateway.url;
+    assert.match(url, /^https:/);
   });
 
   after(async () => {
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    assert.equal(await exited, 0);
+    assert.equal(await gateway.stop(), 0);
     assert.equal(await devnet.stop(), 0);
     removeDir(devnet.dataDir);
     removeDir(dir);
@@ -146,6 +140,6 @@ describe("gateway TLS", () => {
       "the new certificate",
     );
     assert.equal(after.status, 200);
-    assert.equal(proc.exitCode, null, "same process");
+    assert.equal(gateway.proc.exitCode, null, "same process");
   });
 });

@@ -1,7 +1,6 @@
 // stinger gateway in front of two devnet nodes (and one dead upstream): iota.js through it, route
 // policy, API keys, IP filtering with trusted proxies, rate limiting, balancing and health.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
@@ -9,7 +8,15 @@ import { after, before, describe, it } from "node:test";
 import { SingleNodeClient } from "@iota/iota.js";
 import { Converter } from "@iota/util.js";
 import { hashApiKey } from "../../src/gateway/auth.ts";
-import { BIN, type RunningDevnet, removeDir, startDevnet, tempDir, waitFor } from "../helpers/devnet.ts";
+import {
+  type RunningDevnet,
+  type RunningGateway,
+  removeDir,
+  startDevnet,
+  startGateway,
+  tempDir,
+  waitFor,
+} from "../helpers/devnet.ts";
 
 const API_KEY = "test-key-0123456789abcdef";
 
@@ -42,7 +49,7 @@ function call(
 describe("stinger gateway", () => {
   let devnet: RunningDevnet;
   const dir = tempDir();
-  let proc: ChildProcess;
+  let gateway: RunningGateway;
   let url = "";
   let metricsUrl = "";
 
@@ -62,21 +69,9 @@ describe("stinger gateway", () => {
         logger: { level: "warn" },
       }),
     );
-    proc = spawn(process.execPath, [BIN, "gateway", "--config", join(dir, "gateway.json")], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error("gateway not ready")), 30_000);
-      proc.stdout!.on("data", (d) => {
-        out += d.toString();
-        const m = /ready: (http:\/\/\S+) \(metrics (http:\/\/\S+),/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve([m[1]!, m[2]!]);
-        }
-      });
-    });
+    gateway = await startGateway(join(dir, "gateway.json"));
+    url = gateway.url;
+    metricsUrl = gateway.metricsUrl;
     await waitFor(
       async () => (await call(url, "/health")).status === 200,
       20_000,
@@ -85,9 +80,7 @@ describe("stinger gateway", () => {
   });
 
   after(async () => {
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    assert.equal(await exited, 0);
+    assert.equal(await gateway.stop(), 0);
     assert.equal(await devnet.stop(), 0);
     removeDir(devnet.dataDir);
     removeDir(dir);

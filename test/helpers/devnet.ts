@@ -194,3 +194,45 @@ export async function startNode(
     },
   };
 }
+
+export interface RunningGateway {
+  url: string;
+  metricsUrl: string;
+  proc: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `stinger gateway --config FILE` and waits for its ready line. */
+export async function startGateway(configFile: string, timeoutMs = 30_000): Promise<RunningGateway> {
+  const proc = spawn(process.execPath, [BIN, "gateway", "--config", configFile], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error("gateway not ready in time"));
+    }, timeoutMs);
+    proc.stdout!.on("data", (d) => {
+      out += d.toString();
+      const m = /ready: (https?:\/\/\S+) \(metrics (http:\/\/\S+),/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve([m[1]!, m[2]!]);
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} before ready`));
+    });
+  });
+  return {
+    url,
+    metricsUrl,
+    proc,
+    stop() {
+      proc.kill("SIGTERM");
+      return waitExit(proc);
+    },
+  };
+}
