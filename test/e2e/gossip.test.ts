@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { SingleNodeClient } from "@iota/iota.js";
 import { Converter } from "@iota/util.js";
 import pino from "pino";
-import { GossipTransport } from "../../src/node/gossip/transport.ts";
+import { GossipTransport, type TransportHandlers } from "../../src/node/gossip/transport.ts";
 import { ed25519PublicKey } from "../../src/protocol/ed25519.ts";
 import { messageId } from "../../src/protocol/message.ts";
 import {
@@ -25,6 +25,26 @@ interface Meta {
   referencedByMilestoneIndex?: number;
   ledgerInclusionState?: string;
   isSolid: boolean;
+}
+
+/** A libp2p host speaking our gossip protocol that the node may or may not know: a test's stand-in peer. */
+async function outsider(
+  id: { seed: Uint8Array; pub: Uint8Array },
+  handlers: TransportHandlers,
+): Promise<GossipTransport> {
+  const t = new GossipTransport(
+    {
+      privateKey: Buffer.concat([id.seed, id.pub]),
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      protocol: "/iota-gossip/8453507715857476362/1.0.0",
+      isAllowed: () => true,
+      maxConnections: 4,
+      log: pino({ level: "silent" }),
+    },
+    handlers,
+  );
+  await t.start();
+  return t;
 }
 
 async function getJson<T>(
@@ -224,18 +244,11 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
   it("an unknown peer is refused", async () => {
     const stranger = newIdentity();
     const streams: string[] = [];
-    const t = new GossipTransport(
-      {
-        privateKey: Buffer.concat([stranger.seed, stranger.pub]),
-        listen: ["/ip4/127.0.0.1/tcp/0"],
-        protocol: "/iota-gossip/8453507715857476362/1.0.0",
-        isAllowed: () => true,
-        maxConnections: 4,
-        log: pino({ level: "silent" }),
-      },
-      { onPeerStream: (id) => streams.push(id), onData: () => {}, onPeerGone: () => {} },
-    );
-    await t.start();
+    const t = await outsider(stranger, {
+      onPeerStream: (id) => streams.push(id),
+      onData: () => {},
+      onPeerGone: () => {},
+    });
     try {
       await t.connect(devnet.gossipAddress).then(
         () => {},
@@ -260,18 +273,11 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
     assert.equal(added.status, 200);
     const gone: string[] = [];
     const opened: string[] = [];
-    const t = new GossipTransport(
-      {
-        privateKey: Buffer.concat([rogue.seed, rogue.pub]),
-        listen: ["/ip4/127.0.0.1/tcp/0"],
-        protocol: "/iota-gossip/8453507715857476362/1.0.0",
-        isAllowed: () => true,
-        maxConnections: 4,
-        log: pino({ level: "silent" }),
-      },
-      { onPeerStream: (id) => opened.push(id), onData: () => {}, onPeerGone: (id) => gone.push(id) },
-    );
-    await t.start();
+    const t = await outsider(rogue, {
+      onPeerStream: (id) => opened.push(id),
+      onData: () => {},
+      onPeerGone: (id) => gone.push(id),
+    });
     try {
       await t.connect(devnet.gossipAddress);
       await waitFor(async () => opened.length > 0, 5_000, "stream to devnet");
@@ -300,18 +306,11 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
     assert.equal(added.status, 200);
     const gone: string[] = [];
     const opened: string[] = [];
-    const t = new GossipTransport(
-      {
-        privateKey: Buffer.concat([rogue.seed, rogue.pub]),
-        listen: ["/ip4/127.0.0.1/tcp/0"],
-        protocol: "/iota-gossip/8453507715857476362/1.0.0",
-        isAllowed: () => true,
-        maxConnections: 4,
-        log: pino({ level: "silent" }),
-      },
-      { onPeerStream: (id) => opened.push(id), onData: () => {}, onPeerGone: (id) => gone.push(id) },
-    );
-    await t.start();
+    const t = await outsider(rogue, {
+      onPeerStream: (id) => opened.push(id),
+      onData: () => {},
+      onPeerGone: (id) => gone.push(id),
+    });
     try {
       await t.connect(devnet.gossipAddress);
       await waitFor(async () => opened.length > 0, 5_000, "stream to devnet");
