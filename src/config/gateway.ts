@@ -68,6 +68,15 @@ export const gatewayConfigSchema = z
         /** cost of a submit that asks the node for remote PoW */
         powSubmitCost: z.number().positive().default(50),
         submitCost: z.number().positive().default(5),
+        /** share buckets between gateway instances through one Redis server */
+        redis: z
+          .object({
+            url: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
+            failMode: z.enum(["open", "closed"]).default("open"),
+            keyPrefix: z.string().default("stinger:rl:"),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

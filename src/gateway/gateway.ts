@@ -11,6 +11,7 @@ import { Balancer, type Upstream } from "./balancer.ts";
 import { createClientIpResolver } from "./client-ip.ts";
 import { createIpFilter } from "./ip-filter.ts";
 import { createMemoryRateLimiter, type RateLimitDecision, rateLimitHeaders } from "./rate-limit.ts";
+import { createRedisRateLimiter } from "./redis-rate-limit.ts";
 
 // Hop-by-hop headers are never forwarded (RFC 9110 §7.6.1), nor client-supplied forwarding headers.
 const HOP_BY_HOP = new Set([
@@ -105,7 +106,9 @@ export class Gateway {
     this.ipAllowed = createIpFilter(config.ipFilter);
     this.policy = createRoutePolicy(config.routes.public, config.routes.protected);
     this.authenticate = createAuthenticator(config.auth);
-    this.limiter = createMemoryRateLimiter(config.rateLimit);
+    this.limiter = config.rateLimit.redis
+      ? createRedisRateLimiter(config.rateLimit, config.rateLimit.redis, log.child({ module: "rate-limit" }))
+      : createMemoryRateLimiter(config.rateLimit);
     this.balancer = new Balancer(config.upstreams, config.health, log.child({ module: "balancer" }));
     const serverOptions = {
       headersTimeout: config.limits.headersTimeoutMs,
@@ -215,6 +218,11 @@ export class Gateway {
         auth.kind === "ok" ? auth.rateMultiplier : 1,
       );
       const rlHeaders = rateLimitHeaders(decision, this.config.rateLimit);
+      if ("unavailable" in decision) {
+        throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
+          "Retry-After": "1",
+        });
+      }
       if (!decision.allowed) throw new Refusal(429, "rate_limited", "too many requests", rlHeaders);
       node = await this.proxy(req, res, ip, body, rlHeaders, decision);
     } catch (err) {

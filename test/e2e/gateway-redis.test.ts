@@ -1,0 +1,120 @@
+// Rate limits shared by two gateway instances through one real redis-server, and what each does when
+// Redis goes away: fail-open lets requests through, fail-closed answers 503; both recover.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  type RunningDevnet,
+  type RunningGateway,
+  removeDir,
+  startDevnet,
+  startGateway,
+  tempDir,
+  waitFor,
+} from "../helpers/devnet.ts";
+import { freePort } from "../helpers/peers.ts";
+
+function status(url: string, localAddress: string): Promise<number> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: "/api/v1/info", localAddress }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode!));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("gateway rate limits in Redis", () => {
+  const dir = tempDir();
+  let devnet: RunningDevnet;
+  let redis: ChildProcess;
+  let redisPort = 0;
+  let open: RunningGateway;
+  let closed: RunningGateway;
+
+  const startRedis = async () => {
+    redis = spawn(
+      "redis-server",
+      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const s = connect(redisPort, "127.0.0.1", () => {
+            s.end();
+            resolve(true);
+          });
+          s.on("error", () => resolve(false));
+        }),
+      10_000,
+      "redis-server listening",
+    );
+  };
+
+  before(async () => {
+    devnet = await startDevnet({ minPoWScore: 1 });
+    redisPort = await freePort();
+    await startRedis();
+    for (const mode of ["open", "closed"] as const) {
+      writeFileSync(
+        join(dir, `${mode}.json`),
+        JSON.stringify({
+          bindAddress: "127.0.0.1:0",
+          adminBindAddress: "127.0.0.1:0",
+          upstreams: [devnet.url],
+          rateLimit: {
+            capacity: 20,
+            refillPerSecond: 0.1,
+            redis: { url: `redis://127.0.0.1:${redisPort}`, failMode: mode },
+          },
+          logger: { level: "error" },
+        }),
+      );
+    }
+    open = await startGateway(join(dir, "open.json"));
+    closed = await startGateway(join(dir, "closed.json"));
+    await waitFor(async () => (await status(open.url, "127.0.0.1")) === 200, 20_000, "gateway ready");
+  });
+
+  after(async () => {
+    redis.kill("SIGKILL");
+    assert.equal(await open.stop(), 0);
+    assert.equal(await closed.stop(), 0);
+    assert.equal(await devnet.stop(), 0);
+    removeDir(devnet.dataDir);
+    removeDir(dir);
+  });
+
+  it("two instances share one client's bucket", async () => {
+    let allowed = 0;
+    for (let i = 0; i < 60; i++) {
+      const s = await status(i % 2 === 0 ? open.url : closed.url, "127.0.0.9");
+      if (s === 200) allowed++;
+      else assert.equal(s, 429);
+    }
+    // 20 tokens in all (plus at most one refilled during the run), not 20 per instance.
+    assert.ok(allowed >= 20 && allowed <= 21, `allowed ${allowed}`);
+  });
+
+  it("Redis killed: fail-open serves, fail-closed answers 503; both recover when it is back", async () => {
+    redis.kill("SIGKILL");
+    await new Promise((r) => redis.once("exit", r));
+    await waitFor(async () => (await status(closed.url, "127.0.0.10")) === 503, 10_000, "fail-closed 503");
+    assert.equal(await status(open.url, "127.0.0.10"), 200);
+    await startRedis();
+    await waitFor(
+      async () => (await status(closed.url, "127.0.0.11")) === 200,
+      15_000,
+      "fail-closed recovers",
+    );
+  });
+});
