@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -203,10 +203,17 @@ export interface RunningGateway {
 }
 
 /** Starts `stinger gateway --config FILE` and waits for its ready line. */
-export async function startGateway(configFile: string, timeoutMs = 30_000): Promise<RunningGateway> {
+export async function startGateway(
+  configFile: string,
+  timeoutMs = 30_000,
+  logFile?: string,
+): Promise<RunningGateway> {
+  // The access log (stderr) goes to logFile when given, as an operator would redirect it for fail2ban.
+  const stderr = logFile ? openSync(logFile, "a") : "inherit";
   const proc = spawn(process.execPath, [BIN, "gateway", "--config", configFile], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", stderr],
   });
+  if (typeof stderr === "number") closeSync(stderr);
   const [url, metricsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => {

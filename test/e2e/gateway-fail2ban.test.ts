@@ -1,0 +1,97 @@
+// The fail2ban filter and jail shipped in deploy/fail2ban match the gateway's real access log and pass
+// fail2ban's own configuration test.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  type RunningDevnet,
+  type RunningGateway,
+  removeDir,
+  startDevnet,
+  startGateway,
+  tempDir,
+  waitFor,
+} from "../helpers/devnet.ts";
+
+const FILTER = new URL("../../deploy/fail2ban/filter.d/stinger-gateway.conf", import.meta.url).pathname;
+const JAIL = new URL("../../deploy/fail2ban/jail.d/stinger-gateway.conf", import.meta.url).pathname;
+
+function get(url: string, path: string, localAddress: string): Promise<number> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, localAddress }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode!));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("fail2ban for the gateway access log", () => {
+  const dir = tempDir();
+  const log = join(dir, "gateway.log");
+  let devnet: RunningDevnet;
+  let gateway: RunningGateway;
+
+  before(async () => {
+    devnet = await startDevnet({ minPoWScore: 1 });
+    writeFileSync(
+      join(dir, "gw.json"),
+      JSON.stringify({
+        bindAddress: "127.0.0.1:0",
+        adminBindAddress: "127.0.0.1:0",
+        upstreams: [devnet.url],
+        rateLimit: { capacity: 5, refillPerSecond: 0.1 },
+      }),
+    );
+    gateway = await startGateway(join(dir, "gw.json"), 30_000, log);
+    await waitFor(
+      async () => (await get(gateway.url, "/health", "127.0.0.1")) === 200,
+      20_000,
+      "gateway ready",
+    );
+  });
+
+  after(async () => {
+    assert.equal(await gateway.stop(), 0);
+    assert.equal(await devnet.stop(), 0);
+    removeDir(devnet.dataDir);
+    removeDir(dir);
+  });
+
+  it("the filter counts exactly the abusive refusals, per client IP", async () => {
+    for (let i = 0; i < 4; i++)
+      assert.equal(await get(gateway.url, "/probe/wp-login.php", "127.0.0.12"), 404);
+    let limited = 0;
+    for (let i = 0; i < 10; i++)
+      if ((await get(gateway.url, "/api/v1/info", "127.0.0.13")) === 429) limited++;
+    assert.ok(limited >= 4);
+    await new Promise((r) => setTimeout(r, 300)); // the logger flushes asynchronously
+    const out = execFileSync("fail2ban-regex", ["--print-all-matched", log, FILTER], { encoding: "utf8" });
+    const matched = Number(/Lines: \d+ lines, \d+ ignored, (\d+) matched/.exec(out)?.[1]);
+    assert.equal(matched, 4 + limited, out);
+    // Only the "Matched line(s)" section: fail2ban-regex also lists the missed ones.
+    const section = out.split("|- Matched line(s):")[1]?.split("`-")[0] ?? "";
+    assert.equal((section.match(/"ip":"127\.0\.0\.12"/g) ?? []).length, 4);
+    assert.equal((section.match(/"ip":"127\.0\.0\.13"/g) ?? []).length, limited);
+  });
+
+  it("the jail passes fail2ban's configuration test", () => {
+    const conf = join(dir, "fail2ban");
+    cpSync("/etc/fail2ban", conf, { recursive: true });
+    mkdirSync(join(conf, "jail.d"), { recursive: true });
+    cpSync(FILTER, join(conf, "filter.d", "stinger-gateway.conf"));
+    writeFileSync(
+      join(conf, "jail.d", "stinger-gateway.conf"),
+      // Same jail, pointed at this test's log; other jails off so the test needs no system logs.
+      `${readFileSync(JAIL, "utf8").replace(/^logpath\s*=.*$/m, `logpath = ${log}`)}\n[sshd]\nenabled = false\n`,
+    );
+    const r = spawnSync("fail2ban-client", ["-c", conf, "-t"], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /OK: configuration test is successful/);
+  });
+});
