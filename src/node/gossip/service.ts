@@ -5,7 +5,7 @@ import { StingerError } from "../../util/errors.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { Store } from "../store/store.ts";
 import type { TangleEvents } from "../tangle/events.ts";
-import { NULL_MESSAGE_ID, parentsOf, type Tangle } from "../tangle/tangle.ts";
+import { milestoneIndexOf, NULL_MESSAGE_ID, parentsOf, type Tangle } from "../tangle/tangle.ts";
 import {
   encodeHeartbeat,
   encodeMessage,
@@ -345,18 +345,8 @@ export class GossipService {
 
   /** A milestone we asked for by index: its signatures are checked, its PoW need not be. */
   private isRequestedMilestone(bytes: Uint8Array): boolean {
-    const at = 9 + 32 * bytes[8]! + 4;
-    if (
-      bytes.length < at + 8 ||
-      bytes[at] !== 1 ||
-      bytes[at + 1] !== 0 ||
-      bytes[at + 2] !== 0 ||
-      bytes[at + 3] !== 0
-    ) {
-      return false;
-    }
-    const index = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at + 4, true);
-    return this.pendingMilestones.delete(index);
+    const index = milestoneIndexOf(bytes);
+    return index !== null && this.pendingMilestones.delete(index);
   }
 
   private broadcast(id: Uint8Array, bytes: Uint8Array): void {

@@ -33,16 +33,22 @@ export function parentsOf(bytes: Uint8Array): Uint8Array[] {
   return parents;
 }
 
-/** True when the message's payload is a milestone (payload type u32 right after the parents). */
-function isMilestoneMessage(bytes: Uint8Array): boolean {
+/**
+ * The milestone index of a milestone message, read straight from its bytes (payload type u32 after
+ * the parents and the payload length, then the u32 index); null for any other message.
+ */
+export function milestoneIndexOf(bytes: Uint8Array): number | null {
   const at = 9 + 32 * bytes[8]! + 4;
-  return (
-    bytes.length > at + 4 &&
-    bytes[at] === PAYLOAD_MILESTONE &&
-    bytes[at + 1] === 0 &&
-    bytes[at + 2] === 0 &&
-    bytes[at + 3] === 0
-  );
+  if (
+    bytes.length < at + 8 ||
+    bytes[at] !== PAYLOAD_MILESTONE ||
+    bytes[at + 1] ||
+    bytes[at + 2] ||
+    bytes[at + 3]
+  ) {
+    return null;
+  }
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at + 4, true);
 }
 
 export interface KeyRange {
@@ -307,7 +313,7 @@ export class Tangle {
     this.tips.add(id, parentsOf(bytes));
     this.events.emit("messageSolid", id);
     // A solid milestone has its whole past cone stored: it can be confirmed now.
-    if (isMilestoneMessage(bytes)) void this.scheduleConfirmation();
+    if (milestoneIndexOf(bytes) !== null) void this.scheduleConfirmation();
   }
 
   /** Up to 4 random non-lazy tips, sorted; empty when the node has none. */
