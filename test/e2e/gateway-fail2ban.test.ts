@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -15,21 +14,10 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { getFrom } from "../helpers/http.ts";
 
 const FILTER = new URL("../../deploy/fail2ban/filter.d/stinger-gateway.conf", import.meta.url).pathname;
 const JAIL = new URL("../../deploy/fail2ban/jail.d/stinger-gateway.conf", import.meta.url).pathname;
-
-function get(url: string, path: string, localAddress: string): Promise<number> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, localAddress }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode!));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("fail2ban for the gateway access log", () => {
   const dir = tempDir();
@@ -50,7 +38,7 @@ describe("fail2ban for the gateway access log", () => {
     );
     gateway = await startGateway(join(dir, "gw.json"), 30_000, log);
     await waitFor(
-      async () => (await get(gateway.url, "/health", "127.0.0.1")) === 200,
+      async () => (await getFrom(gateway.url, "/health", { localAddress: "127.0.0.1" })).status === 200,
       20_000,
       "gateway ready",
     );
@@ -65,10 +53,14 @@ describe("fail2ban for the gateway access log", () => {
 
   it("the filter counts exactly the abusive refusals, per client IP", async () => {
     for (let i = 0; i < 4; i++)
-      assert.equal(await get(gateway.url, "/probe/wp-login.php", "127.0.0.12"), 404);
+      assert.equal(
+        (await getFrom(gateway.url, "/probe/wp-login.php", { localAddress: "127.0.0.12" })).status,
+        404,
+      );
     let limited = 0;
     for (let i = 0; i < 10; i++)
-      if ((await get(gateway.url, "/api/v1/info", "127.0.0.13")) === 429) limited++;
+      if ((await getFrom(gateway.url, "/api/v1/info", { localAddress: "127.0.0.13" })).status === 429)
+        limited++;
     assert.ok(limited >= 4);
     await new Promise((r) => setTimeout(r, 300)); // the logger flushes asynchronously
     const out = execFileSync("fail2ban-regex", ["--print-all-matched", log, FILTER], { encoding: "utf8" });

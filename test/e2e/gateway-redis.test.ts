@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,19 +15,8 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { getFrom } from "../helpers/http.ts";
 import { freePort } from "../helpers/peers.ts";
-
-function status(url: string, localAddress: string): Promise<number> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: "/api/v1/info", localAddress }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode!));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("gateway rate limits in Redis", () => {
   const dir = tempDir();
@@ -82,7 +70,11 @@ describe("gateway rate limits in Redis", () => {
     }
     open = await startGateway(join(dir, "open.json"));
     closed = await startGateway(join(dir, "closed.json"));
-    await waitFor(async () => (await status(open.url, "127.0.0.1")) === 200, 20_000, "gateway ready");
+    await waitFor(
+      async () => (await getFrom(open.url, "/api/v1/info", { localAddress: "127.0.0.1" })).status === 200,
+      20_000,
+      "gateway ready",
+    );
   });
 
   after(async () => {
@@ -97,7 +89,9 @@ describe("gateway rate limits in Redis", () => {
   it("two instances share one client's bucket", async () => {
     let allowed = 0;
     for (let i = 0; i < 60; i++) {
-      const s = await status(i % 2 === 0 ? open.url : closed.url, "127.0.0.9");
+      const s = (
+        await getFrom(i % 2 === 0 ? open.url : closed.url, "/api/v1/info", { localAddress: "127.0.0.9" })
+      ).status;
       if (s === 200) allowed++;
       else assert.equal(s, 429);
     }
@@ -108,11 +102,15 @@ describe("gateway rate limits in Redis", () => {
   it("Redis killed: fail-open serves, fail-closed answers 503; both recover when it is back", async () => {
     redis.kill("SIGKILL");
     await new Promise((r) => redis.once("exit", r));
-    await waitFor(async () => (await status(closed.url, "127.0.0.10")) === 503, 10_000, "fail-closed 503");
-    assert.equal(await status(open.url, "127.0.0.10"), 200);
+    await waitFor(
+      async () => (await getFrom(closed.url, "/api/v1/info", { localAddress: "127.0.0.10" })).status === 503,
+      10_000,
+      "fail-closed 503",
+    );
+    assert.equal((await getFrom(open.url, "/api/v1/info", { localAddress: "127.0.0.10" })).status, 200);
     await startRedis();
     await waitFor(
-      async () => (await status(closed.url, "127.0.0.11")) === 200,
+      async () => (await getFrom(closed.url, "/api/v1/info", { localAddress: "127.0.0.11" })).status === 200,
       15_000,
       "fail-closed recovers",
     );

@@ -2,7 +2,6 @@
 // policy, API keys, IP filtering with trusted proxies, rate limiting, balancing and health.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SingleNodeClient } from "@iota/iota.js";
@@ -17,34 +16,9 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { getFrom as call, type Reply } from "../helpers/http.ts";
 
 const API_KEY = "test-key-0123456789abcdef";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(
-  url: string,
-  path: string,
-  opts: { localAddress?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: u.hostname, port: u.port, path, localAddress: opts.localAddress, headers: opts.headers },
-      (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe("stinger gateway", () => {
   let devnet: RunningDevnet;
