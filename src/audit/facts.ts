@@ -1,0 +1,23 @@
+import type { Fail2banFacts } from "./collectors/fail2ban.ts";
+import type { FileFacts } from "./collectors/files.ts";
+import type { FirewallFacts } from "./collectors/firewall.ts";
+import type { SocketFacts } from "./collectors/sockets.ts";
+import type { SshdFacts } from "./collectors/sshd.ts";
+import type { SystemFacts } from "./collectors/system.ts";
+import type { Deployment } from "./deployment.ts";
+import type { Host } from "./host.ts";
+import type { Collected } from "./types.ts";
+
+/** Everything the collectors saw; checks are pure functions of this. */
+export interface Facts {
+  host: { root: string | null; isRoot: boolean };
+  deployment: Deployment;
+  sshd: Collected<SshdFacts>;
+  sockets: Collected<SocketFacts>;
+  firewall: Collected<FirewallFacts>;
+  fail2ban: Collected<Fail2banFacts>;
+  files: Collected<FileFacts>;
+  system: Collected<SystemFacts>;
+}
+
+export type { Host };
