@@ -1,10 +1,76 @@
 import type { Host } from "../host.ts";
-import { type Collected, unseen } from "../types.ts";
+import { type Collected, seen } from "../types.ts";
 
 export interface SystemFacts {
-  uid0Accounts: string[];
+  /** Accounts other than root with UID 0. */
+  extraUid0: string[];
+  dockerGroupMembers: string[];
+  /** Packages installed according to dpkg (only the ones the checks ask about). */
+  packages: { unattendedUpgrades: boolean | null; fail2ban: boolean | null };
+  /** APT::Periodic::Unattended-Upgrade as apt-config reports it (null: unknown). */
+  unattendedUpgradeSetting: string | null;
+  updateSettingSource: string;
+  rebootRequired: boolean;
+  container: string | null;
+  problems: string[];
 }
 
-export async function collectSystem(_host: Host): Promise<Collected<SystemFacts>> {
-  return unseen("system collector not written yet");
+function dpkgInstalled(status: string, pkg: string): boolean {
+  for (const block of status.split(/\n\n+/)) {
+    if (!new RegExp(`^Package: ${pkg.replace(/[.+]/g, "\\$&")}$`, "m").test(block)) continue;
+    return /^Status: install ok installed$/m.test(block);
+  }
+  return false;
+}
+
+/** Account, package and update facts: /etc/passwd, /etc/group, dpkg status, apt-config. */
+export async function collectSystem(host: Host): Promise<Collected<SystemFacts>> {
+  const problems: string[] = [];
+  const passwd = await host.readText("/etc/passwd");
+  const extraUid0: string[] = [];
+  if (passwd.ok) {
+    for (const line of passwd.text.split("\n")) {
+      const cols = line.split(":");
+      if (cols.length >= 4 && cols[2] === "0" && cols[0] !== "root") extraUid0.push(cols[0]!);
+    }
+  } else problems.push(`${host.display("/etc/passwd")}: ${passwd.reason}`);
+
+  const group = await host.readText("/etc/group");
+  const docker = group.ok ? group.text.split("\n").find((l) => l.startsWith("docker:")) : undefined;
+  const dockerGroupMembers = docker ? (docker.split(":")[3] ?? "").split(",").filter(Boolean) : [];
+
+  const status = await host.readText("/var/lib/dpkg/status");
+  if (!status.ok)
+    problems.push(`${host.display("/var/lib/dpkg/status")}: ${status.reason} (package state unknown)`);
+  const packages = {
+    unattendedUpgrades: status.ok ? dpkgInstalled(status.text, "unattended-upgrades") : null,
+    fail2ban: status.ok ? dpkgInstalled(status.text, "fail2ban") : null,
+  };
+
+  let unattendedUpgradeSetting: string | null = null;
+  let updateSettingSource = "apt-config dump";
+  const apt = await host.run("apt-config", ["dump"], "apt-config-dump.txt");
+  if (apt.ok) {
+    updateSettingSource = apt.source;
+    const m = /^APT::Periodic::Unattended-Upgrade "([^"]*)";/m.exec(apt.stdout);
+    unattendedUpgradeSetting = m ? m[1]! : "0";
+  } else problems.push(`unattended upgrades: ${apt.reason}`);
+
+  let container: string | null = null;
+  if (await host.exists("/.dockerenv")) container = "docker";
+  else if (await host.exists("/run/.containerenv")) container = "podman";
+
+  return seen(
+    {
+      extraUid0,
+      dockerGroupMembers,
+      packages,
+      unattendedUpgradeSetting,
+      updateSettingSource,
+      rebootRequired: await host.exists("/var/run/reboot-required"),
+      container,
+      problems,
+    },
+    "/etc/passwd, /etc/group, dpkg status, apt-config",
+  );
 }
