@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../node/node.ts";
+import { registerAudit } from "./commands/audit.ts";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerGateway } from "./commands/gateway.ts";
 import { registerJwt } from "./commands/jwt.ts";
@@ -21,6 +22,7 @@ registerKeys(program);
 registerJwt(program);
 registerPow(program);
 registerGateway(program);
+registerAudit(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,10 +12,8 @@ import type { Facts } from "../facts.ts";
 import type { Finding, Severity } from "../types.ts";
 
 const DROP_IN = "/etc/ssh/sshd_config.d/00-stinger-hardening.conf";
-const RELOAD = `then \`sshd -t\` and reload sshd (or run \`stinger harden\`, which writes ${DROP_IN})`;
-
 function fixLines(lines: string[]): string {
-  return `put ${lines.map((l) => `"${l}"`).join(", ")} in ${DROP_IN} (first value wins, so a first-sorting drop-in beats later files), ${RELOAD}`;
+  return `add ${lines.map((l) => `"${l}"`).join(" and ")} to ${DROP_IN} (sshd takes the first value it reads), then \`sshd -t\` and reload sshd; \`stinger harden\` writes that file`;
 }
 
 /** "permitrootlogin yes (sshd -T -f /etc/ssh/sshd_config; set at /etc/ssh/sshd_config.d/50-x.conf:3)" */
