@@ -432,6 +432,8 @@ const SSH_005: Check = {
       ["allowtcpforwarding", (v) => v !== undefined && v !== "no"],
       ["x11forwarding", (v) => v === "yes"],
       ["permittunnel", (v) => v !== undefined && v !== "no"],
+      ["gatewayports", (v) => v !== undefined && v !== "no"],
+      ["maxauthtries", (v) => Number(v) > 6],
     ];
     for (const m of s.matches) {
       const loosened = weaker

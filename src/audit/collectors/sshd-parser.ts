@@ -2,6 +2,7 @@
 // always for provenance (which file:line set a value) and for the list of Match conditions to re-ask
 // sshd about. Written by hand because no npm package implements sshd's server-side semantics
 // (Include expansion in place, first value wins, Match blocks).
+import { BlockList, isIP } from "node:net";
 import { posix } from "node:path";
 import {
   SSHD_ALGORITHM_KEYWORDS,
@@ -178,6 +179,19 @@ function normalize(keyword: string, args: string[]): string {
   return joined;
 }
 
+function inCidr(address: string, cidr: string): boolean {
+  const [net, bits] = cidr.split("/");
+  const family = net!.includes(":") ? "ipv6" : "ipv4";
+  if (isIP(address) === 0 || isIP(net!) === 0) return false;
+  const list = new BlockList();
+  try {
+    list.addSubnet(net!, Number(bits), family);
+  } catch {
+    return false;
+  }
+  return list.check(address, address.includes(":") ? "ipv6" : "ipv4");
+}
+
 /** Does a Match criteria line apply to the connection described by `ctx` (user/addr/host)? */
 export function matchApplies(
   criteria: string,
@@ -193,12 +207,15 @@ export function matchApplies(
     const hit = patterns.some((p) => {
       const neg = p.startsWith("!");
       const body = neg ? p.slice(1) : p;
-      const ok = new RegExp(
-        `^${body
-          .replace(/[.+^${}()|\\]/g, "\\$&")
-          .replace(/\*/g, ".*")
-          .replace(/\?/g, ".")}$`,
-      ).test(value);
+      const ok =
+        kind === "address" && body.includes("/")
+          ? inCidr(value, body)
+          : new RegExp(
+              `^${body
+                .replace(/[.+^${}()|\\]/g, "\\$&")
+                .replace(/\*/g, ".*")
+                .replace(/\?/g, ".")}$`,
+            ).test(value);
       return neg ? !ok : ok;
     });
     if (!hit) return false;

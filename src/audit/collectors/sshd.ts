@@ -94,15 +94,20 @@ function assignmentsOf(parsed: ParsedSshdConfig): SshdFacts["assignments"] {
  * Match), once for everyone and once per Match condition; falls back to stinger's parser of the files when
  * sshd cannot be asked, and always parses the files for provenance.
  */
-export async function collectSshd(host: Host): Promise<Collected<SshdFacts>> {
-  const parsedOrError = await parseSshdConfig(host, MAIN_CONFIG);
+export async function collectSshd(
+  host: Host,
+  opts: { configPath?: string; sshdPath?: string } = {},
+): Promise<Collected<SshdFacts>> {
+  const mainConfig = opts.configPath ?? MAIN_CONFIG;
+  const sshd = opts.sshdPath ?? SSHD;
+  const parsedOrError = await parseSshdConfig(host, mainConfig);
   const parsed = "error" in parsedOrError ? null : parsedOrError;
   const problems = parsed ? [...parsed.problems] : [];
 
-  const asked = await askSshd(host, parsed);
+  const asked = await askSshd(host, parsed, mainConfig, sshd);
   if (!parsed && !asked.ok) {
-    if (!(await host.exists(SSHD)) && !(await host.exists(MAIN_CONFIG)))
-      return unseen(`no SSH server: ${host.display(MAIN_CONFIG)} and ${host.display(SSHD)} not found`);
+    if (!(await host.exists(sshd)) && !(await host.exists(mainConfig)))
+      return unseen(`no SSH server: ${host.display(mainConfig)} and ${host.display(sshd)} not found`);
     return unseen(
       `sshd configuration unreadable: ${(parsedOrError as { error: string }).error}; ${asked.reason}`,
     );
@@ -113,7 +118,7 @@ export async function collectSshd(host: Host): Promise<Collected<SshdFacts>> {
   const facts: SshdFacts = {
     config: new Map(),
     method: "parser",
-    source: host.display(MAIN_CONFIG),
+    source: host.display(mainConfig),
     matches: [],
     ports: [],
     files: parsed?.files ?? [],
@@ -148,14 +153,19 @@ type Asked =
   | { ok: true; config: SshdConfig; source: string; matches: SshdFacts["matches"]; problems: string[] }
   | { ok: false; reason: string; configError?: string };
 
-async function askSshd(host: Host, parsed: ParsedSshdConfig | null): Promise<Asked> {
+async function askSshd(
+  host: Host,
+  parsed: ParsedSshdConfig | null,
+  mainConfig: string,
+  sshd: string,
+): Promise<Asked> {
   if (host.root !== null) {
     // Fixture roots may carry a saved `sshd -T` output; sshd itself would read the live host's files.
-    const saved = await host.run(SSHD, ["-T"], "sshd-T.txt");
+    const saved = await host.run(sshd, ["-T"], "sshd-T.txt");
     if (!saved.ok) return { ok: false, reason: "sshd -T: no saved output in the fixture" };
     return { ok: true, config: parseSshdT(saved.stdout), source: saved.source, matches: [], problems: [] };
   }
-  if (!(await host.exists(SSHD))) return { ok: false, reason: `${SSHD} not installed` };
+  if (!(await host.exists(sshd))) return { ok: false, reason: `${sshd} not installed` };
   if (host.isRoot && !(await host.exists("/run/sshd")))
     return {
       ok: false,
@@ -164,7 +174,7 @@ async function askSshd(host: Host, parsed: ParsedSshdConfig | null): Promise<Ask
     };
   let keyDir: string | undefined;
   try {
-    const base = ["-T", "-f", MAIN_CONFIG];
+    const base = ["-T", "-f", mainConfig];
     if (!host.isRoot) {
       // Host keys are root-only; sshd -T accepts any readable key for the check and still reads the real config.
       keyDir = await mkdtemp(join(tmpdir(), "stinger-audit-"));
@@ -176,7 +186,7 @@ async function askSshd(host: Host, parsed: ParsedSshdConfig | null): Promise<Ask
       if (!gen.ok) return { ok: false, reason: `sshd -T without root needs a throwaway key: ${gen.reason}` };
       base.push("-h", join(keyDir, "key"));
     }
-    const main = await host.run(SSHD, [...base, "-C", BASELINE_CONTEXT], "");
+    const main = await host.run(sshd, [...base, "-C", BASELINE_CONTEXT], "");
     if (!main.ok) {
       const bad = /line \d+: .*/.exec(main.stderr ?? "");
       return {
@@ -195,14 +205,14 @@ async function askSshd(host: Host, parsed: ParsedSshdConfig | null): Promise<Ask
         problems.push(`Match ${criteria}: condition not evaluated (only User, Host and Address are)`);
         continue;
       }
-      const r = await host.run(SSHD, [...base, "-C", c.spec], "");
+      const r = await host.run(sshd, [...base, "-C", c.spec], "");
       if (r.ok) matches.push({ criteria, config: parseSshdT(r.stdout) });
       else problems.push(`Match ${criteria}: ${r.reason}`);
     }
     return {
       ok: true,
       config: parseSshdT(main.stdout),
-      source: `${SSHD} -T -f ${MAIN_CONFIG}`,
+      source: `${sshd} -T -f ${mainConfig}`,
       matches,
       problems,
     };
