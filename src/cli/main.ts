@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../node/node.ts";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerGateway } from "./commands/gateway.ts";
+import { registerHarden } from "./commands/harden.ts";
 import { registerJwt } from "./commands/jwt.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerNode } from "./commands/node.ts";
@@ -21,6 +22,7 @@ registerKeys(program);
 registerJwt(program);
 registerPow(program);
 registerGateway(program);
+registerHarden(program);
 
 try {
   await program.parseAsync(process.argv);
