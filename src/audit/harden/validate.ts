@@ -32,13 +32,11 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
 function firstError(out: string): string {
   const lines = out
     .split("\n")
-    .map((l) => l.trim())
+    // fail2ban prefixes its messages with a timestamp, logger name and pid.
+    .map((l) => l.replace(/^\d{4}-\d\d-\d\d [\d:,]+ \S+\s+\[\d+\]: [A-Z]+\s+/, "").trim())
     .filter(Boolean);
-  return (
-    lines.find((l) => /error|bad|fatal|missing|not found|invalid|unsupported/i.test(l)) ??
-    lines[0] ??
-    ""
-  ).slice(0, 300);
+  const error = lines.find((l) => /error|bad|fatal|missing|not found|invalid|unsupported/i.test(l));
+  return (error ?? lines[0] ?? "").slice(0, 300);
 }
 
 async function check(what: string, cmd: string, args: string[], hint = ""): Promise<void> {
