@@ -3,6 +3,7 @@ import { VERSION } from "../node/node.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerDevnet } from "./commands/devnet.ts";
 import { registerGateway } from "./commands/gateway.ts";
+import { registerHarden } from "./commands/harden.ts";
 import { registerJwt } from "./commands/jwt.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerNode } from "./commands/node.ts";
@@ -23,6 +24,7 @@ registerJwt(program);
 registerPow(program);
 registerGateway(program);
 registerAudit(program);
+registerHarden(program);
 
 try {
   await program.parseAsync(process.argv);
