@@ -204,20 +204,18 @@ export function matchApplies(
     const value =
       kind === "user" ? ctx.user : kind === "address" ? ctx.addr : kind === "host" ? ctx.host : undefined;
     if (value === undefined) return false;
-    const hit = patterns.some((p) => {
-      const neg = p.startsWith("!");
-      const body = neg ? p.slice(1) : p;
-      const ok =
-        kind === "address" && body.includes("/")
-          ? inCidr(value, body)
-          : new RegExp(
-              `^${body
-                .replace(/[.+^${}()|\\]/g, "\\$&")
-                .replace(/\*/g, ".*")
-                .replace(/\?/g, ".")}$`,
-            ).test(value);
-      return neg ? !ok : ok;
-    });
+    const test = (body: string) =>
+      kind === "address" && body.includes("/")
+        ? inCidr(value, body)
+        : new RegExp(
+            `^${body
+              .replace(/[.+^${}()|\\]/g, "\\$&")
+              .replace(/\*/g, ".*")
+              .replace(/\?/g, ".")}$`,
+          ).test(value);
+    // As in sshd: a matching negated pattern vetoes the whole list.
+    if (patterns.some((p) => p.startsWith("!") && test(p.slice(1)))) return false;
+    const hit = patterns.some((p) => !p.startsWith("!") && test(p));
     if (!hit) return false;
   }
   return words.length >= 2;
