@@ -626,6 +626,8 @@ export interface ParsedIptables {
   /** Whether iptables-nft warned that legacy tables exist too. */
   legacyWarning: boolean;
   tables: string[];
+  /** Set when a table has no COMMIT: the save was cut short, so its rules cannot be trusted. */
+  truncated: string | null;
 }
 
 const INPUT_TABLES = new Set(["filter", "mangle", "security"]);
@@ -702,8 +704,8 @@ export function parseIptablesSave(
     }
     problems.push(`${at}: not an iptables-save line: ${line.slice(0, 80)}`);
   }
-  if (table !== null) problems.push(`${source}: table *${table} has no COMMIT (truncated save?)`);
-  return { chains: [...chains.values()], variant, problems, legacyWarning, tables };
+  const truncated = table !== null ? `table *${table} has no COMMIT (truncated output?)` : null;
+  return { chains: [...chains.values()], variant, problems, legacyWarning, tables, truncated };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1053,6 +1055,13 @@ export async function collectFirewall(host: Host): Promise<Collected<FirewallFac
       continue;
     }
     const parsed = parseIptablesSave(run.stdout, s.family, run.source, s.backend);
+    if (parsed.truncated) {
+      // Half a rule set would read as "everything blocked" or "everything open": use none of it.
+      const reason = `${run.source}: ${parsed.truncated}; its rules were not used`;
+      sources[s.key] = { status: "failed", reason };
+      problems.push(reason);
+      continue;
+    }
     // On hosts where `iptables` points at the legacy back end, iptables-save is the legacy view.
     if (s.backend === "iptables-nft" && parsed.variant === "legacy")
       for (const c of parsed.chains) {

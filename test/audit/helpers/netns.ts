@@ -5,6 +5,13 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FIREWALL_CHECKS } from "../../../src/audit/checks/firewall.ts";
+import type { FirewallFacts } from "../../../src/audit/collectors/firewall.ts";
+import type { ListeningSocket } from "../../../src/audit/collectors/sockets.ts";
+import type { SshdFacts } from "../../../src/audit/collectors/sshd.ts";
+import { DEFAULT_PRIVATE_PORTS, DEFAULT_PUBLIC_PORTS } from "../../../src/audit/deployment.ts";
+import type { Facts } from "../../../src/audit/facts.ts";
+import { type Collected, type Finding, seen, unseen } from "../../../src/audit/types.ts";
 
 export interface NetnsRules {
   /** An nft script for `nft -f`. */
@@ -70,4 +77,55 @@ export async function nftJsonInNetns(script: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "stinger-fw-"));
   await writeFile(join(dir, "rules.nft"), script);
   return (await sh("nft -f rules.nft\nnft -j list ruleset", dir)).stdout;
+}
+
+// --- Facts for the FW-* checks: the firewall part real, the rest as "not seen" unless a test gives it. ---
+export function firewallFacts(
+  firewall: Collected<FirewallFacts>,
+  opts: { sockets?: Partial<ListeningSocket>[]; sshPorts?: number[] } = {},
+): Facts {
+  const sockets = opts.sockets?.map((s, i) => ({
+    protocol: "tcp" as const,
+    family: 4 as const,
+    address: "0.0.0.0",
+    port: 0,
+    uid: 0,
+    inode: 1000 + i,
+    ...s,
+  }));
+  return {
+    host: { root: "/fixture", isRoot: true },
+    deployment: {
+      publicPorts: [...DEFAULT_PUBLIC_PORTS],
+      privatePorts: [...DEFAULT_PRIVATE_PORTS],
+      sources: [],
+    },
+    sshd: opts.sshPorts
+      ? seen({ ports: opts.sshPorts } as unknown as SshdFacts, "test")
+      : unseen("sshd not part of this test"),
+    sockets: sockets
+      ? seen({ sockets, problems: [], ownersComplete: true }, "/proc/net (test)")
+      : unseen("sockets not part of this test"),
+    firewall,
+    fail2ban: unseen("n/a"),
+    files: unseen("n/a"),
+    system: unseen("n/a"),
+  };
+}
+
+/** Runs every FW-* check; returns the findings by id and the skip reasons by id. */
+export function runFirewallChecks(facts: Facts): { findings: Finding[]; skipped: Map<string, string> } {
+  const findings: Finding[] = [];
+  const skipped = new Map<string, string>();
+  for (const c of FIREWALL_CHECKS) {
+    const r = c.run(facts);
+    if (Array.isArray(r)) findings.push(...r);
+    else skipped.set(c.id, r.skipped);
+  }
+  return { findings, skipped };
+}
+
+/** The shell commands in a finding's fix text (lines that start with a firewall tool). */
+export function fixCommands(fix: string): string[] {
+  return fix.split("\n").filter((l) => /^(nft|iptables|ip6tables)(-legacy)? /.test(l));
 }
