@@ -1,7 +1,7 @@
 // Firewall collector + FW-* checks on saved outputs. The saved nft/iptables outputs were produced by the real
 // tools from the source/ rule sets next to them (test/fixtures/audit/generate-firewall.sh).
 import assert from "node:assert/strict";
-import { cp, mkdir, mkdtemp } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { test } from "node:test";
@@ -186,7 +186,15 @@ test("weak host (iptables only, no nft): FW-002 v6, FW-003 high for REST 14265, 
 });
 
 test("malformed nft JSON and a truncated iptables-save: precise reasons, no throw, nothing judged", async () => {
-  const r = await collectFirewall(new FixtureHost(join(FIX, "firewall/malformed")));
+  const root = await mkdtemp(join(tmpdir(), "stinger-fw-bad-"));
+  await mkdir(join(root, "commands"));
+  await cp(
+    join(FIX, "firewall/malformed/commands/iptables-save.txt"),
+    join(root, "commands/iptables-save.txt"),
+  );
+  const json = await readFile(join(FIX, "hosts/clean/commands/nft-list-ruleset.json"), "utf8");
+  await writeFile(join(root, "commands/nft-list-ruleset.json"), json.slice(0, 700));
+  const r = await collectFirewall(new FixtureHost(root));
   // Nothing usable was read, so the whole area is a blind spot with both reasons in it.
   assert.equal(r.ok, false);
   const reason = (r as { reason: string }).reason;
