@@ -47,7 +47,7 @@ function sh(script: string, cwd: string): Promise<{ stdout: string; stderr: stri
  */
 export async function captureInNetns(
   rules: NetnsRules,
-  opts: { only?: (typeof SAVE_COMMANDS)[number]["savedAs"][] } = {},
+  opts: { only?: (typeof SAVE_COMMANDS)[number]["savedAs"][]; afterLoad?: string[] } = {},
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "stinger-fw-"));
   const root = join(dir, "root");
@@ -68,7 +68,8 @@ export async function captureInNetns(
   }
   const keep = SAVE_COMMANDS.filter((c) => !opts.only || opts.only.includes(c.savedAs));
   const save = keep.map((c) => `${c.cmd} > root/commands/${c.savedAs}`);
-  await sh([...load, ...save].join("\n"), dir);
+  // `afterLoad`: commands run on the loaded rules before saving (a finding's fix, applied for real).
+  await sh([...load, ...(opts.afterLoad ?? []), ...save].join("\n"), dir);
   return root;
 }
 
