@@ -1,6 +1,7 @@
 import type { Check } from "../check.ts";
 import { FAIL2BAN_CHECKS } from "./fail2ban.ts";
 import { FILE_CHECKS } from "./files.ts";
+import { FIREWALL_CHECKS } from "./firewall.ts";
 import { NETWORK_CHECKS } from "./network.ts";
 import { SSH_CHECKS } from "./ssh.ts";
 import { STINGER_CHECKS } from "./stinger.ts";
@@ -10,6 +11,7 @@ import { SYSTEM_CHECKS } from "./system.ts";
 export const ALL_CHECKS: readonly Check[] = [
   ...SSH_CHECKS,
   ...NETWORK_CHECKS,
+  ...FIREWALL_CHECKS,
   ...FAIL2BAN_CHECKS,
   ...SYSTEM_CHECKS,
   ...FILE_CHECKS,
