@@ -68,6 +68,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   const blindSpots = Object.entries({ sshd, sockets, firewall, fail2ban, files, system })
     .filter(([, c]) => !c.ok)
     .map(([area, c]) => `${area}: ${(c as { reason: string }).reason}`);
+  // The firewall can be half seen (one family readable, the other not): say which half is missing.
+  if (firewall.ok)
+    for (const family of ["v4", "v6"] as const)
+      if (firewall.value[family] === null)
+        blindSpots.push(
+          `firewall (IP${family}): ${firewall.value.unseenReason[family]?.split(";")[0] ?? "rules could not be read"}`,
+        );
 
   const findings: Finding[] = [];
   const skipped: SkippedCheck[] = [];

@@ -114,3 +114,34 @@ describe("stinger audit CLI", () => {
     assert.ok(report.checksRun + report.skipped.length >= 40);
   });
 });
+
+describe("stinger audit without root", () => {
+  test("as nobody it still reads sshd's real config, and names the firewall as unseen instead of judging it", () => {
+    const r = spawnSync(
+      "setpriv",
+      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, BIN, "audit", "--json"],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      host: { root_privileges: boolean };
+      findings: { id: string; evidence: string }[];
+      skipped: { id: string; reason: string }[];
+      blindSpots: string[];
+    };
+    assert.equal(report.host.root_privileges, false);
+    assert.ok(
+      report.blindSpots.some((b) => /firewall \(IPv4\).*(root|permitted)/i.test(b)),
+      report.blindSpots.join("|"),
+    );
+    assert.ok(report.skipped.some((s) => s.id === "FW-001"));
+    assert.ok(
+      !report.findings.some((f) => f.id === "FW-001"),
+      "no false 'no firewall' when it could not look",
+    );
+    // sshd -T with a throwaway host key: the evidence names the daemon, not stinger's parser.
+    assert.ok(
+      report.findings.filter((f) => f.id.startsWith("SSH-0")).some((f) => /sshd -T/.test(f.evidence)),
+    );
+  });
+});

@@ -1103,11 +1103,15 @@ export async function collectFirewall(host: Host): Promise<Collected<FirewallFac
 
   // Per-family views, only where some source of that family's rules was read.
   const unseenReason: FirewallFacts["unseenReason"] = {};
+  // A family counts as seen only when no back end that may hold its rules failed to answer: nft
+  // unreadable while iptables-legacy-save answered must not read as "no firewall".
   const familySeen = (f: Family) => {
-    if (nft) return true;
     const keys =
       f === 4 ? ["iptables-save", "iptables-legacy-save"] : ["ip6tables-save", "ip6tables-legacy-save"];
-    return keys.some((k) => parsedIpt.has(k));
+    const failed = ["nft", ...keys].some(
+      (k) => sources[k as keyof FirewallFacts["sources"]]?.status === "failed",
+    );
+    return !failed && (nft !== null || keys.some((k) => parsedIpt.has(k)));
   };
   const judged = judge(chains);
   const v4 = familySeen(4) ? judged.v4 : null;
