@@ -533,6 +533,12 @@ export class Gateway {
     headers["x-forwarded-for"] = ip;
     headers["x-real-ip"] = ip;
     headers["x-forwarded-proto"] = this.config.tls ? "https" : "http";
+    // A client that hangs up cancels the upstream request too: the node then stops mining its PoW.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once("close", onClose);
     let exclude: Upstream | undefined;
     for (let attempt = 0; attempt < (retryable ? 2 : 1); attempt++) {
       const node = pow ? this.balancer.pickForPow(exclude) : this.balancer.pick(exclude);
@@ -549,6 +555,7 @@ export class Gateway {
           body,
           headersTimeout: this.config.limits.requestTimeoutMs,
           bodyTimeout: this.config.limits.requestTimeoutMs,
+          signal: gone.signal,
         });
         const unavailable = upstream.statusCode === 502 || upstream.statusCode === 503;
         // A message or milestone just submitted through another node may not have reached this one
@@ -575,6 +582,8 @@ export class Gateway {
         res.end();
         return node;
       } catch (err) {
+        // The client left: not the node's fault, and nobody to retry for.
+        if (gone.signal.aborted) throw new Refusal(499, "client_closed", "client closed the request");
         this.balancer.reportFailure(node);
         if (res.headersSent || !retryable || attempt === 1) throw err;
         exclude = node;
