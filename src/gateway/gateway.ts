@@ -284,24 +284,25 @@ export class Gateway {
         throw new Refusal(429, "pow_concurrency", "too many remote-PoW submits in flight from this client", {
           "Retry-After": "1",
         });
-      const decision = await this.limiter.take(client, cost, auth.kind === "ok" ? auth.rateMultiplier : 1);
-      const rlHeaders = rateLimitHeaders(decision, this.config.rateLimit);
-      if ("unavailable" in decision) {
-        throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
-          "Retry-After": "1",
-        });
-      }
-      if (!decision.allowed) throw new Refusal(429, "rate_limited", "too many requests", rlHeaders);
-      if (needsPow) {
-        this.powByClient.set(client, (this.powByClient.get(client) ?? 0) + 1);
-        try {
-          node = await this.proxy(req, res, ip, body, rlHeaders, true);
-        } finally {
+      // Reserved before the next await, so simultaneous submits cannot all pass the check above.
+      if (needsPow) this.powByClient.set(client, (this.powByClient.get(client) ?? 0) + 1);
+      try {
+        const decision = await this.limiter.take(client, cost, auth.kind === "ok" ? auth.rateMultiplier : 1);
+        const rlHeaders = rateLimitHeaders(decision, this.config.rateLimit);
+        if ("unavailable" in decision) {
+          throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
+            "Retry-After": "1",
+          });
+        }
+        if (!decision.allowed) throw new Refusal(429, "rate_limited", "too many requests", rlHeaders);
+        node = await this.proxy(req, res, ip, body, rlHeaders, needsPow);
+      } finally {
+        if (needsPow) {
           const n = (this.powByClient.get(client) ?? 1) - 1;
           if (n <= 0) this.powByClient.delete(client);
           else this.powByClient.set(client, n);
         }
-      } else node = await this.proxy(req, res, ip, body, rlHeaders, false);
+      }
     } catch (err) {
       const refusal =
         err instanceof Refusal ? err : new Refusal(502, "upstream_error", "no node could answer the request");
@@ -354,7 +355,13 @@ export class Gateway {
       );
     };
     socket.on("error", () => socket.destroy());
-    let client: string;
+    let client = "";
+    let reserved = false;
+    const unreserve = () => {
+      const n = (this.wsByClient.get(client) ?? 1) - 1;
+      if (n <= 0) this.wsByClient.delete(client);
+      else this.wsByClient.set(client, n);
+    };
     try {
       if (!this.ipAllowed(ip)) throw new Refusal(403, "ip_denied", "forbidden");
       if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket" || path.split("?")[0] !== "/mqtt")
@@ -366,6 +373,9 @@ export class Gateway {
         throw new Refusal(429, "websocket_limit", "too many open WebSockets from this client", {
           "Retry-After": "5",
         });
+      // Counted from here on, before the next await, so a burst of handshakes cannot overshoot the cap.
+      this.wsByClient.set(client, (this.wsByClient.get(client) ?? 0) + 1);
+      reserved = true;
       const decision = await this.limiter.take(client, 1, auth.kind === "ok" ? auth.rateMultiplier : 1);
       if (!decision.allowed)
         throw new Refusal(
@@ -375,21 +385,18 @@ export class Gateway {
           rateLimitHeaders(decision, this.config.rateLimit),
         );
     } catch (err) {
+      if (reserved) unreserve();
       refuse(err instanceof Refusal ? err : new Refusal(500, "internal", "internal error"));
       return;
     }
     const target = this.wsUpstreams.reduce((a, b) => (b.open < a.open ? b : a));
-    // Counted from the handshake on, so a burst of handshakes cannot overshoot the cap.
-    this.wsByClient.set(client, (this.wsByClient.get(client) ?? 0) + 1);
     target.open++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       target.open--;
-      const n = (this.wsByClient.get(client) ?? 1) - 1;
-      if (n <= 0) this.wsByClient.delete(client);
-      else this.wsByClient.set(client, n);
+      unreserve();
     };
     socket.once("close", release);
     const headers: Record<string, string | string[]> = {};
