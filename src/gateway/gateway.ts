@@ -377,6 +377,10 @@ export class Gateway {
       this.wsByClient.set(client, (this.wsByClient.get(client) ?? 0) + 1);
       reserved = true;
       const decision = await this.limiter.take(client, 1, auth.kind === "ok" ? auth.rateMultiplier : 1);
+      if ("unavailable" in decision)
+        throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
+          "Retry-After": "1",
+        });
       if (!decision.allowed)
         throw new Refusal(
           429,
@@ -387,6 +391,11 @@ export class Gateway {
     } catch (err) {
       if (reserved) unreserve();
       refuse(err instanceof Refusal ? err : new Refusal(500, "internal", "internal error"));
+      return;
+    }
+    // The client may have left while we awaited the checks: its "close" has fired already.
+    if (socket.destroyed) {
+      unreserve();
       return;
     }
     const target = this.wsUpstreams.reduce((a, b) => (b.open < a.open ? b : a));
