@@ -1,8 +1,6 @@
 import type { Logger } from "pino";
-import type { StingerNode } from "../node/node.ts";
-
-/** Runs started nodes until SIGINT/SIGTERM, then closes them cleanly (a second signal forces exit). */
-export function runUntilSignal(nodes: StingerNode[], log: Logger): void {
+/** Runs started nodes (or anything closable) until SIGINT/SIGTERM, then closes them cleanly (a second signal forces exit). */
+export function runUntilSignal(nodes: { close(): Promise<void> }[], log: Logger): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) process.exit(1);

@@ -6,9 +6,29 @@ export const gatewayConfigSchema = z
   .object({
     bindAddress: hostPort.default("127.0.0.1:8080"),
     adminBindAddress: hostPort.default("127.0.0.1:9312"),
+    /**
+     * Nodes: a URL, or {url, token} where token is the node's API JWT (`stinger jwt`), used only to read
+     * its protected load report (/api/plugins/stinger/load) for PoW-aware balancing.
+     */
     upstreams: z
-      .array(z.string().url("must be a URL such as http://127.0.0.1:14265"))
+      .array(
+        z.union([
+          z.string().url("must be a URL such as http://127.0.0.1:14265"),
+          z
+            .object({
+              url: z.string().url("must be a URL such as http://127.0.0.1:14265"),
+              token: z.string().min(1).optional(),
+            })
+            .strict(),
+        ]),
+      )
       .min(1, "at least one node is needed"),
+    /**
+     * Where WebSocket upgrades (/mqtt) go; default: the upstreams. The stinger node has no MQTT yet,
+     * so until it does this points at whatever serves MQTT over WebSocket. Plain http:// upstreams
+     * (loopback or a private network), as for the REST upstreams.
+     */
+    upgradeUpstreams: z.array(z.string().url("must be a URL such as http://127.0.0.1:1888")).optional(),
     /** TLS termination (TLS 1.2+); certificate and key are reloaded when the files change or on SIGHUP. */
     tls: z
       .object({
@@ -27,6 +47,13 @@ export const gatewayConfigSchema = z
       .object({
         public: z.array(z.string()).default(DEFAULT_PUBLIC_ROUTES),
         protected: z.array(z.string()).default(DEFAULT_PROTECTED_ROUTES),
+        /**
+         * Scopes a credential must carry for groups of protected routes (first matching group wins);
+         * protected routes in no group need any valid credential.
+         */
+        scopes: z
+          .array(z.object({ routes: z.array(z.string()).min(1), scope: z.string().min(1) }).strict())
+          .default([]),
       })
       .strict()
       .prefault({}),
@@ -68,6 +95,10 @@ export const gatewayConfigSchema = z
         /** cost of a submit that asks the node for remote PoW */
         powSubmitCost: z.number().positive().default(50),
         submitCost: z.number().positive().default(5),
+        /** remote-PoW submits one client may have in flight through this gateway; more get 429 */
+        maxPowSubmitsPerClient: z.number().int().positive().default(2),
+        /** anonymous IPv6 clients share one bucket per prefix of this length (one /64 = one site) */
+        ipv6PrefixLength: z.number().int().min(1).max(128).default(64),
         /** share buckets between gateway instances through one Redis server */
         redis: z
           .object({
@@ -85,6 +116,8 @@ export const gatewayConfigSchema = z
         bodyLength: z.number().int().positive().default(1_048_576),
         headersTimeoutMs: z.number().int().positive().default(10_000),
         requestTimeoutMs: z.number().int().positive().default(130_000),
+        /** open WebSockets (/mqtt) per client (API key/JWT principal, else IP / IPv6 prefix) */
+        maxWebSocketsPerClient: z.number().int().positive().default(8),
       })
       .strict()
       .prefault({}),

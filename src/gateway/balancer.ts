@@ -1,15 +1,35 @@
 import type { Logger } from "pino";
 import { Pool } from "undici";
 
+/** What a node reports at /api/plugins/stinger/load about its remote-PoW pool. */
+export interface PowLoad {
+  workers: number;
+  busyWorkers: number;
+  queueDepth: number;
+}
+
 export interface Upstream {
   url: string;
   pool: Pool;
+  /** the node's API token, for its protected load report */
+  token: string | undefined;
   inFlight: number;
+  /** remote-PoW submits this gateway has in flight on the node */
+  powInFlight: number;
   /** last active health check passed (health 200 and milestones within the allowed lag) */
   healthy: boolean;
   /** consecutive proxy failures since the last good health check */
   failures: number;
   confirmedMilestoneIndex: number;
+  /** last load report's PoW pool state; undefined when the node gave none (no token, no PoW) */
+  pow: PowLoad | undefined;
+  /** last reported event-loop utilization, 0..1 */
+  elu: number;
+}
+
+export interface UpstreamSpec {
+  url: string;
+  token?: string | undefined;
 }
 
 export interface BalancerOptions {
@@ -18,21 +38,35 @@ export interface BalancerOptions {
   maxMilestoneLag: number;
 }
 
+/** PoW jobs on the node as far as we know: its last report, or our own submits since if more. */
+export function powJobs(u: Upstream): number {
+  const reported = u.pow ? (u.pow.busyWorkers > 0 ? 1 : 0) + u.pow.queueDepth : 0;
+  return Math.max(reported, u.powInFlight);
+}
+
+/** Expected wait for a new PoW job, in "jobs per worker": lower is better. */
+function powScore(u: Upstream): number {
+  return powJobs(u) / Math.max(1, u.pow?.workers ?? 1);
+}
+
 /**
  * Picks the node with the most spare capacity for each request, without sticky sessions: of two
- * random eligible nodes, the one with fewer requests in flight (power of two choices). Eligible =
+ * random eligible nodes, the one with fewer requests in flight (power of two choices), weighted by
+ * the event-loop utilization the node last reported. Remote-PoW submits instead go to the node with
+ * the shortest PoW queue per worker (CPU-bound work the in-flight count does not see). Eligible =
  * passed its last health check, not lagging in milestones, not ejected after repeated failures.
  */
 export class Balancer {
   readonly upstreams: Upstream[];
   private timer: NodeJS.Timeout | undefined;
+  private readonly loadRefused = new Set<Upstream>();
 
   constructor(
-    urls: string[],
+    specs: UpstreamSpec[],
     private readonly opts: BalancerOptions,
     private readonly log: Logger,
   ) {
-    this.upstreams = urls.map((url) => ({
+    this.upstreams = specs.map(({ url, token }) => ({
       url: url.replace(/\/+$/, ""),
       pool: new Pool(url, {
         connections: 64,
@@ -40,10 +74,14 @@ export class Balancer {
         keepAliveTimeout: 30_000,
         connectTimeout: 2_000,
       }),
+      token,
       inFlight: 0,
+      powInFlight: 0,
       healthy: false,
       failures: 0,
       confirmedMilestoneIndex: 0,
+      pow: undefined,
+      elu: 0,
     }));
   }
 
@@ -68,7 +106,25 @@ export class Balancer {
     const a = candidates[Math.floor(Math.random() * candidates.length)]!;
     let b = candidates[Math.floor(Math.random() * (candidates.length - 1))]!;
     if (b === a) b = candidates[candidates.length - 1]!;
-    return a.inFlight <= b.inFlight ? a : b;
+    // +1 so an idle node's utilization still counts; ELU in [0, 1] at most doubles the weight.
+    return (a.inFlight + 1) * (1 + a.elu) <= (b.inFlight + 1) * (1 + b.elu) ? a : b;
+  }
+
+  /** For a submit that asks for remote PoW: fewest PoW jobs per worker, then fewest in flight. */
+  pickForPow(exclude?: Upstream): Upstream | undefined {
+    const candidates = this.eligible(exclude);
+    let best: Upstream[] = [];
+    let bestKey: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    for (const u of candidates) {
+      const key: [number, number] = [powScore(u), u.inFlight];
+      const cmp = key[0] - bestKey[0] || key[1] - bestKey[1];
+      if (cmp < 0) {
+        best = [u];
+        bestKey = key;
+      } else if (cmp === 0) best.push(u);
+    }
+    // Random among equals, so idle nodes share the work.
+    return best[Math.floor(Math.random() * best.length)];
   }
 
   /** Passive health: a failed proxy attempt counts; enough of them eject the node until it checks good. */
@@ -94,7 +150,7 @@ export class Balancer {
     });
   }
 
-  /** The node's confirmed milestone index when /health is 200, else null. */
+  /** The node's confirmed milestone index when /health is 200, else null; refreshes its load report. */
   private async check(u: Upstream): Promise<number | null> {
     try {
       const health = await u.pool.request({
@@ -114,9 +170,50 @@ export class Balancer {
       const body = (await info.body.json()) as { data?: { confirmedMilestoneIndex?: number } };
       const cmi = body.data?.confirmedMilestoneIndex ?? 0;
       u.confirmedMilestoneIndex = cmi;
+      if (u.token) await this.readLoad(u, u.token);
       return cmi;
     } catch {
       return null;
+    }
+  }
+
+  /** A failed load report leaves the node in service, balanced on in-flight counts alone. */
+  private async readLoad(u: Upstream, token: string): Promise<void> {
+    try {
+      const res = await u.pool.request({
+        method: "GET",
+        path: "/api/plugins/stinger/load",
+        headers: { authorization: `Bearer ${token}` },
+        headersTimeout: 2000,
+        bodyTimeout: 2000,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        // Once per node, not every check: a wrong token is a config error to fix, not news.
+        if (!this.loadRefused.has(u))
+          this.log.warn({ node: u.url, status: res.statusCode }, "node load report refused");
+        this.loadRefused.add(u);
+        u.pow = undefined;
+        u.elu = 0;
+        return;
+      }
+      const { data } = (await res.body.json()) as {
+        data?: { pow?: Partial<PowLoad> | null; eventLoopUtilization?: number };
+      };
+      const p = data?.pow;
+      u.pow =
+        p && typeof p.workers === "number"
+          ? {
+              workers: p.workers,
+              busyWorkers: Number(p.busyWorkers) || 0,
+              queueDepth: Number(p.queueDepth) || 0,
+            }
+          : undefined;
+      const elu = Number(data?.eventLoopUtilization);
+      u.elu = Number.isFinite(elu) ? Math.min(1, Math.max(0, elu)) : 0;
+    } catch {
+      u.pow = undefined;
+      u.elu = 0;
     }
   }
 }

@@ -148,3 +148,18 @@ export function createClientIpResolver(
     return current;
   };
 }
+
+/**
+ * The rate-limit identity of an anonymous client: an IPv4 address as is, an IPv6 address cut to its
+ * first `prefixLength` bits ("2001:db8:1:2::/64"). One end site usually holds a whole /64, so keying
+ * on full IPv6 addresses would give a client 2^64 buckets. `ip` must be normalizeIp() output.
+ */
+export function clientRateKey(ip: string, prefixLength = 64): string {
+  if (isIP(ip) !== 6 || prefixLength >= 128) return ip;
+  const g = ipv6Groups(ip);
+  for (let i = 0; i < 8; i++) {
+    const keep = Math.min(16, Math.max(0, prefixLength - i * 16));
+    g[i] = keep === 0 ? 0 : g[i]! & ((0xffff << (16 - keep)) & 0xffff);
+  }
+  return `${formatIPv6(g)}/${prefixLength}`;
+}

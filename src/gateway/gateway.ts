@@ -1,16 +1,23 @@
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { GatewayConfig } from "../config/gateway.ts";
-import { createRoutePolicy } from "../node/api/route-policy.ts";
+import { compileRoutePattern, createRoutePolicy } from "../node/api/route-policy.ts";
 import { createAuthenticator } from "./auth.ts";
-import { Balancer, type Upstream } from "./balancer.ts";
-import { createClientIpResolver } from "./client-ip.ts";
+import { Balancer, powJobs, type Upstream } from "./balancer.ts";
+import { clientRateKey, createClientIpResolver } from "./client-ip.ts";
 import { createIpFilter } from "./ip-filter.ts";
-import { createMemoryRateLimiter, type RateLimitDecision, rateLimitHeaders } from "./rate-limit.ts";
+import { createMemoryRateLimiter, rateLimitHeaders } from "./rate-limit.ts";
 import { createRedisRateLimiter } from "./redis-rate-limit.ts";
 
 // Hop-by-hop headers are never forwarded (RFC 9110 §7.6.1), nor client-supplied forwarding headers.
@@ -78,6 +85,28 @@ function createGatewayMetrics() {
       labelNames: ["node"] as const,
       registers: r,
     }),
+    powSubmits: new Counter({
+      name: "stinger_gateway_node_pow_submits_total",
+      help: "Remote-PoW submits proxied per node",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    powJobs: new Gauge({
+      name: "stinger_gateway_node_pow_jobs",
+      help: "PoW jobs on a node as the gateway sees them (its load report, or this gateway's submits if more)",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    powInFlight: new Gauge({
+      name: "stinger_gateway_pow_submits_in_flight",
+      help: "Remote-PoW submits in flight through this gateway",
+      registers: r,
+    }),
+    webSockets: new Gauge({
+      name: "stinger_gateway_websockets_open",
+      help: "WebSockets tunnelled to an upstream right now",
+      registers: r,
+    }),
   };
 }
 
@@ -97,6 +126,13 @@ export class Gateway {
   private readonly policy;
   private readonly authenticate;
   private readonly limiter;
+  private readonly scopes: { patterns: RegExp[]; scope: string }[];
+  /** remote-PoW submits in flight per client key */
+  private readonly powByClient = new Map<string, number>();
+  /** open WebSockets per client key, and per upgrade upstream */
+  private readonly wsByClient = new Map<string, number>();
+  private readonly wsUpstreams: { url: URL; open: number }[];
+  private readonly tunnels = new Set<Socket>();
 
   constructor(
     private readonly config: GatewayConfig,
@@ -109,23 +145,51 @@ export class Gateway {
     this.limiter = config.rateLimit.redis
       ? createRedisRateLimiter(config.rateLimit, config.rateLimit.redis, log.child({ module: "rate-limit" }))
       : createMemoryRateLimiter(config.rateLimit);
-    this.balancer = new Balancer(config.upstreams, config.health, log.child({ module: "balancer" }));
+    this.scopes = config.routes.scopes.map((g) => ({
+      patterns: g.routes.map(compileRoutePattern),
+      scope: g.scope,
+    }));
+    const specs = config.upstreams.map((u) => (typeof u === "string" ? { url: u } : u));
+    this.balancer = new Balancer(specs, config.health, log.child({ module: "balancer" }));
+    this.wsUpstreams = (config.upgradeUpstreams ?? specs.map((u) => u.url)).map((u) => ({
+      url: new URL(u),
+      open: 0,
+    }));
     const serverOptions = {
       headersTimeout: config.limits.headersTimeoutMs,
       requestTimeout: config.limits.requestTimeoutMs,
+      // Node checks the two timeouts above only this often (default 30 s): a slowloris client would
+      // otherwise hold its socket for up to 30 s past the header timeout.
+      connectionsCheckingInterval: Math.max(
+        100,
+        Math.min(1000, Math.floor(config.limits.headersTimeoutMs / 4)),
+      ),
       maxHeaderSize: 16_384,
     };
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = config.tls
       ? createTlsServer({ ...serverOptions, ...this.readTls(), minVersion: "TLSv1.2" }, handler)
       : createServer(serverOptions, handler);
-    this.server.on("clientError", (_err, socket) => {
-      this.metrics.refusals.inc({ reason: "bad_request" });
+    this.server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      // Same statuses as Node's default handler, in our JSON error shape.
+      const [status, text, reason] =
+        err.code === "HPE_HEADER_OVERFLOW"
+          ? [431, "Request Header Fields Too Large", "headers_too_large"]
+          : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? [408, "Request Timeout", "request_timeout"]
+            : [400, "Bad Request", "bad_request"];
+      this.metrics.refusals.inc({ reason });
+      const body = JSON.stringify({ error: { code: String(status), message: text.toLowerCase() } });
       if (socket.writable)
         socket.end(
-          'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"code":"400","message":"bad request"}}',
+          `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
         );
+      else socket.destroy();
     });
+    this.server.on(
+      "upgrade",
+      (req: IncomingMessage, socket: Socket, head: Buffer) => void this.handleUpgrade(req, socket, head),
+    );
     this.admin = createServer((req, res) => {
       if (req.url !== "/metrics") {
         res.writeHead(404).end();
@@ -134,7 +198,12 @@ export class Gateway {
       for (const u of this.balancer.upstreams) {
         this.metrics.inFlight.set({ node: u.url }, u.inFlight);
         this.metrics.healthy.set({ node: u.url }, u.healthy ? 1 : 0);
+        this.metrics.powJobs.set({ node: u.url }, powJobs(u));
       }
+      let pow = 0;
+      for (const n of this.powByClient.values()) pow += n;
+      this.metrics.powInFlight.set(pow);
+      this.metrics.webSockets.set(this.wsUpstreams.reduce((n, u) => n + u.open, 0));
       void this.metrics.registry
         .metrics()
         .then((text) => res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text));
@@ -185,6 +254,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     if (this.config.tls) for (const f of [this.config.tls.certFile, this.config.tls.keyFile]) unwatchFile(f);
+    for (const t of this.tunnels) t.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.admin.close(() => r()));
@@ -200,31 +270,39 @@ export class Gateway {
     let reason: string | undefined;
     try {
       if (!this.ipAllowed(ip)) throw new Refusal(403, "ip_denied", "forbidden");
-      const access = this.policy(path);
-      if (access === "forbidden") throw new Refusal(404, "unknown_route", "route not found");
-      const auth = await this.authenticate({
-        authorization: req.headers.authorization,
-        "x-api-key": req.headers["x-api-key"] as string | undefined,
-      });
-      if (auth.kind === "denied")
-        throw new Refusal(auth.status, auth.reason, auth.status === 401 ? "unauthorized" : "forbidden");
-      if (access === "protected" && auth.kind !== "ok")
-        throw new Refusal(401, "missing_credentials", "unauthorized");
+      const auth = await this.authorize(req, path);
+      const client = auth.kind === "ok" ? auth.principal : this.anonymousKey(ip);
       const body = await this.readBody(req);
-      const cost = this.costOf(req, body);
-      const decision = await this.limiter.take(
-        auth.kind === "ok" ? auth.principal : `ip:${ip}`,
-        cost,
-        auth.kind === "ok" ? auth.rateMultiplier : 1,
-      );
-      const rlHeaders = rateLimitHeaders(decision, this.config.rateLimit);
-      if ("unavailable" in decision) {
-        throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
+      const submit = this.submitKind(req, body);
+      const needsPow = submit === "pow";
+      const { rateLimit } = this.config;
+      // Route cost: a submit that needs the node's PoW costs far more than a read.
+      const cost =
+        submit === "pow" ? rateLimit.powSubmitCost : submit === "submit" ? rateLimit.submitCost : 1;
+      // Checked before the bucket is charged: a refused submit should not also cost tokens.
+      if (needsPow && (this.powByClient.get(client) ?? 0) >= rateLimit.maxPowSubmitsPerClient)
+        throw new Refusal(429, "pow_concurrency", "too many remote-PoW submits in flight from this client", {
           "Retry-After": "1",
         });
+      // Reserved before the next await, so simultaneous submits cannot all pass the check above.
+      if (needsPow) this.powByClient.set(client, (this.powByClient.get(client) ?? 0) + 1);
+      try {
+        const decision = await this.limiter.take(client, cost, auth.kind === "ok" ? auth.rateMultiplier : 1);
+        const rlHeaders = rateLimitHeaders(decision, this.config.rateLimit);
+        if ("unavailable" in decision) {
+          throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
+            "Retry-After": "1",
+          });
+        }
+        if (!decision.allowed) throw new Refusal(429, "rate_limited", "too many requests", rlHeaders);
+        node = await this.proxy(req, res, ip, body, rlHeaders, needsPow);
+      } finally {
+        if (needsPow) {
+          const n = (this.powByClient.get(client) ?? 1) - 1;
+          if (n <= 0) this.powByClient.delete(client);
+          else this.powByClient.set(client, n);
+        }
       }
-      if (!decision.allowed) throw new Refusal(429, "rate_limited", "too many requests", rlHeaders);
-      node = await this.proxy(req, res, ip, body, rlHeaders, decision);
     } catch (err) {
       const refusal =
         err instanceof Refusal ? err : new Refusal(502, "upstream_error", "no node could answer the request");
@@ -253,6 +331,136 @@ export class Gateway {
     }
   }
 
+  /**
+   * WebSocket upgrade on /mqtt, tunnelled byte for byte to an upgrade upstream (fewest open sockets
+   * wins) after the same checks as a request: IP filter, route policy and credentials, one token of
+   * rate limit for the handshake, and a cap on open sockets per client. MQTT itself is the
+   * upstream's business; the stinger node does not serve /mqtt yet.
+   */
+  private async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    const ip = this.clientIp(socket.remoteAddress ?? "", req.headers["x-forwarded-for"]);
+    const path = req.url ?? "/";
+    const refuse = (r: Refusal) => {
+      this.metrics.refusals.inc({ reason: r.reason });
+      this.log.info(
+        { ip, method: req.method, path: path.split("?")[0], status: r.status, reason: r.reason },
+        "request",
+      );
+      const body = JSON.stringify({ error: { code: String(r.status), message: r.message } });
+      const extra = Object.entries(r.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("");
+      socket.end(
+        `HTTP/1.1 ${r.status} ${r.status === 429 ? "Too Many Requests" : "Error"}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${extra}connection: close\r\n\r\n${body}`,
+      );
+    };
+    socket.on("error", () => socket.destroy());
+    let client = "";
+    let reserved = false;
+    const unreserve = () => {
+      const n = (this.wsByClient.get(client) ?? 1) - 1;
+      if (n <= 0) this.wsByClient.delete(client);
+      else this.wsByClient.set(client, n);
+    };
+    try {
+      if (!this.ipAllowed(ip)) throw new Refusal(403, "ip_denied", "forbidden");
+      if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket" || path.split("?")[0] !== "/mqtt")
+        throw new Refusal(404, "unknown_route", "route not found");
+      const auth = await this.authorize(req, path);
+      client = auth.kind === "ok" ? auth.principal : this.anonymousKey(ip);
+      const { maxWebSocketsPerClient } = this.config.limits;
+      if ((this.wsByClient.get(client) ?? 0) >= maxWebSocketsPerClient)
+        throw new Refusal(429, "websocket_limit", "too many open WebSockets from this client", {
+          "Retry-After": "5",
+        });
+      // Counted from here on, before the next await, so a burst of handshakes cannot overshoot the cap.
+      this.wsByClient.set(client, (this.wsByClient.get(client) ?? 0) + 1);
+      reserved = true;
+      const decision = await this.limiter.take(client, 1, auth.kind === "ok" ? auth.rateMultiplier : 1);
+      if ("unavailable" in decision)
+        throw new Refusal(503, "rate_limit_store_down", "rate limiting is unavailable", {
+          "Retry-After": "1",
+        });
+      if (!decision.allowed)
+        throw new Refusal(
+          429,
+          "rate_limited",
+          "too many requests",
+          rateLimitHeaders(decision, this.config.rateLimit),
+        );
+    } catch (err) {
+      if (reserved) unreserve();
+      refuse(err instanceof Refusal ? err : new Refusal(500, "internal", "internal error"));
+      return;
+    }
+    // The client may have left while we awaited the checks: its "close" has fired already.
+    if (socket.destroyed) {
+      unreserve();
+      return;
+    }
+    const target = this.wsUpstreams.reduce((a, b) => (b.open < a.open ? b : a));
+    target.open++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      target.open--;
+      unreserve();
+    };
+    socket.once("close", release);
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && (!HOP_BY_HOP.has(k) || k === "upgrade" || k === "connection")) headers[k] = v;
+    headers["x-forwarded-for"] = ip;
+    headers["x-real-ip"] = ip;
+    headers["x-forwarded-proto"] = this.config.tls ? "https" : "http";
+    const upReq = httpRequest({
+      host: target.url.hostname.replace(/^\[|\]$/g, ""),
+      port: target.url.port || 80,
+      method: "GET",
+      path,
+      headers,
+      timeout: 10_000,
+    });
+    upReq.on("timeout", () => upReq.destroy(new Error("upstream upgrade timeout")));
+    upReq.on("error", (err) => {
+      this.log.warn({ err: String(err), ip, upstream: target.url.origin }, "WebSocket upstream failed");
+      if (socket.writable) refuse(new Refusal(502, "upstream_error", "no node could answer the request"));
+      release();
+    });
+    upReq.on("response", (res) => {
+      // The upstream refused the upgrade: relay its answer as is.
+      const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ""}`];
+      for (let i = 0; i < res.rawHeaders.length; i += 2)
+        if (!HOP_BY_HOP.has(res.rawHeaders[i]!.toLowerCase()))
+          lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join("\r\n")}\r\nconnection: close\r\n\r\n`);
+      res.pipe(socket);
+    });
+    upReq.on("upgrade", (res, upSocket: Socket, upHead: Buffer) => {
+      const lines = [`HTTP/1.1 101 ${res.statusMessage ?? "Switching Protocols"}`];
+      for (let i = 0; i < res.rawHeaders.length; i += 2)
+        lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (upHead.length > 0) socket.write(upHead);
+      if (head.length > 0) upSocket.write(head);
+      upSocket.on("error", () => socket.destroy());
+      upSocket.on("close", () => socket.destroy());
+      socket.on("close", () => upSocket.destroy());
+      this.tunnels.add(socket);
+      socket.once("close", () => this.tunnels.delete(socket));
+      socket.setTimeout(0);
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+      this.log.info(
+        { ip, method: "GET", path: "/mqtt", upstream: target.url.origin, status: 101 },
+        "request",
+      );
+    });
+    socket.once("close", () => upReq.destroy());
+    upReq.end();
+  }
+
   /** Buffers the body (bounded) so a failed submit can be retried on another node. */
   private readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     if (req.method === "GET" || req.method === "HEAD") return Promise.resolve(undefined);
@@ -275,10 +483,40 @@ export class Gateway {
     });
   }
 
-  /** Route cost: a submit that needs the node's PoW costs far more than a read. */
-  private costOf(req: IncomingMessage, body: Buffer | undefined): number {
-    const { rateLimit } = this.config;
-    if (req.method !== "POST" || !(req.url ?? "").startsWith("/api/v1/messages") || !body) return 1;
+  /** Route policy (unknown → 404) and credentials, with the scope the route's group requires. */
+  private async authorize(
+    req: { headers: IncomingHttpHeaders },
+    path: string,
+  ): Promise<Awaited<ReturnType<typeof this.authenticate>>> {
+    const access = this.policy(path);
+    if (access === "forbidden") throw new Refusal(404, "unknown_route", "route not found");
+    let scope: string | undefined;
+    if (access === "protected" && this.scopes.length > 0) {
+      const q = path.indexOf("?");
+      const p = (q === -1 ? path : path.slice(0, q)).toLowerCase();
+      scope = this.scopes.find((g) => g.patterns.some((re) => re.test(p)))?.scope;
+    }
+    const auth = await this.authenticate(
+      {
+        authorization: req.headers.authorization,
+        "x-api-key": req.headers["x-api-key"] as string | undefined,
+      },
+      scope,
+    );
+    if (auth.kind === "denied")
+      throw new Refusal(auth.status, auth.reason, auth.status === 401 ? "unauthorized" : "forbidden");
+    if (access === "protected" && auth.kind !== "ok")
+      throw new Refusal(401, "missing_credentials", "unauthorized");
+    return auth;
+  }
+
+  private anonymousKey(ip: string): string {
+    return `ip:${clientRateKey(ip, this.config.rateLimit.ipv6PrefixLength)}`;
+  }
+
+  /** A message submit, and "pow" when it lacks a nonce: the node would do the PoW. */
+  private submitKind(req: IncomingMessage, body: Buffer | undefined): "none" | "submit" | "pow" {
+    if (req.method !== "POST" || !(req.url ?? "").startsWith("/api/v1/messages") || !body) return "none";
     const json = (req.headers["content-type"] ?? "").startsWith("application/json");
     let needsPow: boolean;
     if (json) {
@@ -289,7 +527,7 @@ export class Gateway {
         needsPow = false; // the node answers 400
       }
     } else needsPow = body.length >= 8 && body.subarray(body.length - 8).every((b) => b === 0);
-    return needsPow ? rateLimit.powSubmitCost : rateLimit.submitCost;
+    return needsPow ? "pow" : "submit";
   }
 
   private async proxy(
@@ -298,7 +536,7 @@ export class Gateway {
     ip: string,
     body: Buffer | undefined,
     extraHeaders: Record<string, string>,
-    _decision: RateLimitDecision,
+    pow: boolean,
   ): Promise<Upstream> {
     const retryable =
       req.method === "GET" ||
@@ -311,12 +549,20 @@ export class Gateway {
     headers["x-forwarded-for"] = ip;
     headers["x-real-ip"] = ip;
     headers["x-forwarded-proto"] = this.config.tls ? "https" : "http";
+    // A client that hangs up cancels the upstream request too: the node then stops mining its PoW.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once("close", onClose);
     let exclude: Upstream | undefined;
     for (let attempt = 0; attempt < (retryable ? 2 : 1); attempt++) {
-      const node = this.balancer.pick(exclude);
+      const node = pow ? this.balancer.pickForPow(exclude) : this.balancer.pick(exclude);
       if (!node) throw new Refusal(503, "no_healthy_node", "no healthy node available");
       node.inFlight++;
+      if (pow) node.powInFlight++;
       this.metrics.proxied.inc({ node: node.url });
+      if (pow) this.metrics.powSubmits.inc({ node: node.url });
       try {
         const upstream = await node.pool.request({
           method: (req.method ?? "GET") as "GET",
@@ -325,6 +571,7 @@ export class Gateway {
           body,
           headersTimeout: this.config.limits.requestTimeoutMs,
           bodyTimeout: this.config.limits.requestTimeoutMs,
+          signal: gone.signal,
         });
         const unavailable = upstream.statusCode === 502 || upstream.statusCode === 503;
         // A message or milestone just submitted through another node may not have reached this one
@@ -351,11 +598,14 @@ export class Gateway {
         res.end();
         return node;
       } catch (err) {
+        // The client left: not the node's fault, and nobody to retry for.
+        if (gone.signal.aborted) throw new Refusal(499, "client_closed", "client closed the request");
         this.balancer.reportFailure(node);
         if (res.headersSent || !retryable || attempt === 1) throw err;
         exclude = node;
       } finally {
         node.inFlight--;
+        if (pow) node.powInFlight--;
       }
     }
     throw new Refusal(502, "upstream_error", "no node could answer the request");

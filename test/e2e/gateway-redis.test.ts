@@ -75,6 +75,12 @@ describe("gateway rate limits in Redis", () => {
       20_000,
       "gateway ready",
     );
+    // Fail-open answers 200 even before its Redis connection is up; fail-closed proves the connection.
+    await waitFor(
+      async () => (await getFrom(closed.url, "/api/v1/info", { localAddress: "127.0.0.1" })).status === 200,
+      20_000,
+      "fail-closed gateway connected to Redis",
+    );
   });
 
   after(async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createClientIpResolver, normalizeIp } from "../../src/gateway/client-ip.ts";
+import { clientRateKey, createClientIpResolver, normalizeIp } from "../../src/gateway/client-ip.ts";
 
 describe("createClientIpResolver: config", () => {
   const bad: { name: string; entries: string[]; names: string }[] = [
@@ -179,5 +179,24 @@ describe("createClientIpResolver: requests", () => {
   it("walks a long header without throwing", () => {
     const xff = `${Array.from({ length: 2000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(",")}`;
     assert.equal(resolve("10.0.0.5", `198.51.100.7,${xff}`), "198.51.100.7");
+  });
+});
+
+describe("clientRateKey", () => {
+  it("keeps IPv4 addresses whole", () => {
+    assert.equal(clientRateKey("203.0.113.7"), "203.0.113.7");
+  });
+
+  it("groups IPv6 addresses by /64", () => {
+    const a = clientRateKey(normalizeIp("2001:db8:1:2:aaaa:bbbb:cccc:dddd")!);
+    assert.equal(a, "2001:db8:1:2::/64");
+    assert.equal(clientRateKey(normalizeIp("2001:db8:1:2::1")!), a);
+    assert.notEqual(clientRateKey(normalizeIp("2001:db8:1:3::1")!), a);
+  });
+
+  it("honours other prefix lengths, including ones inside a group", () => {
+    assert.equal(clientRateKey("2001:db8:1:2::1", 48), "2001:db8:1::/48");
+    assert.equal(clientRateKey("2001:db8:1:2ff::1", 56), "2001:db8:1:200::/56");
+    assert.equal(clientRateKey("2001:db8::1", 128), "2001:db8::1");
   });
 });

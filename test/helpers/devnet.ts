@@ -11,6 +11,8 @@ export interface RunningDevnet {
   gossipAddress: string;
   /** APIs of nodes 1.. when started with --nodes */
   nodeUrls: string[];
+  /** with `gateway: true`: the HTTPS gateway in front of all nodes, its CA file and metrics */
+  gateway?: { url: string; caFile: string; metricsUrl: string };
   stdout: () => string;
   dataDir: string;
   proc: ChildProcess;
@@ -41,6 +43,8 @@ export async function startDevnet(
     minPoWScore?: number;
     milestoneInterval?: number;
     nodes?: number;
+    /** run the devnet's HTTPS gateway too (default: --no-gateway, faster) */
+    gateway?: boolean;
     extraArgs?: string[];
     timeoutMs?: number;
   } = {},
@@ -65,6 +69,7 @@ export async function startDevnet(
     "1",
     "--nodes",
     String(opts.nodes ?? 1),
+    ...(opts.gateway ? ["--gateway-port", "0", "--gateway-metrics-port", "0"] : ["--no-gateway"]),
     ...(opts.extraArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -103,10 +108,20 @@ export async function startDevnet(
       "all devnet nodes",
     );
   }
+  let gateway: RunningDevnet["gateway"];
+  if (opts.gateway) {
+    const m = await waitFor(
+      async () => /devnet gateway: (https:\/\/\S+) .*\(CA (\S+), admin (http:\/\/\S+)\)/.exec(out),
+      30_000,
+      "the devnet gateway line",
+    );
+    gateway = { url: m[1]!, caFile: m[2]!, metricsUrl: m[3]! };
+  }
   return {
     url,
     metricsUrl,
     gossipAddress,
+    gateway,
     nodeUrls: [...out.matchAll(/devnet node \d+: API (http:\/\/\S+)/g)].map((m) => m[1]!),
     stdout: () => out,
     dataDir,

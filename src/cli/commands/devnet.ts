@@ -1,8 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { gatewayConfigSchema } from "../../config/gateway.ts";
 import { parseConfig } from "../../config/load.ts";
 import { type NodeConfigInput, nodeConfigSchema } from "../../config/node.ts";
+import { ensureDevCertificate } from "../../gateway/dev-cert.ts";
+import { Gateway } from "../../gateway/gateway.ts";
+import { issueApiToken } from "../../node/api/jwt.ts";
 import { loadOrCreateKeyFile } from "../../node/coordinator/keys.ts";
 import { StingerNode } from "../../node/node.ts";
 import { ed25519PublicKey } from "../../protocol/ed25519.ts";
@@ -18,6 +22,9 @@ export const DEVNET_DEFAULTS = {
   minPoWScore: 10,
   milestoneInterval: 5,
   gossipPort: 15600,
+  nodes: 2,
+  gatewayPort: 8443,
+  gatewayMetricsPort: 9310,
   network: "private_tangle1",
   coordinatorKeys: 2,
 };
@@ -32,13 +39,16 @@ interface DevnetOptions {
   logLevel: string;
   nodes: number;
   gossipPort: number;
+  gateway: boolean;
+  gatewayPort: number;
+  gatewayMetricsPort: number;
 }
 
 export function registerDevnet(program: Command): void {
   program
     .command("devnet")
     .description(
-      "run a private network on loopback: a node with remote PoW plus its coordinator (what `npm start` runs)",
+      "run a private network on loopback: peered nodes with remote PoW (node 0 runs the coordinator) behind an HTTPS gateway (what `npm start` runs)",
     )
     .option(
       "--data-dir <dir>",
@@ -79,7 +89,7 @@ export function registerDevnet(program: Command): void {
       "--nodes <n>",
       "number of peered nodes (node i: API port + i, data in DIR/node<i> for i > 0)",
       parseIntOption("--nodes", 1, 16),
-      1,
+      DEVNET_DEFAULTS.nodes,
     )
     .option(
       "--gossip-port <port>",
@@ -87,6 +97,19 @@ export function registerDevnet(program: Command): void {
       parseIntOption("--gossip-port", 0, 65535),
       DEVNET_DEFAULTS.gossipPort,
     )
+    .option(
+      "--gateway-port <port>",
+      "HTTPS gateway port on 127.0.0.1 in front of all nodes (0 = any free port)",
+      parseIntOption("--gateway-port", 0, 65535),
+      DEVNET_DEFAULTS.gatewayPort,
+    )
+    .option(
+      "--gateway-metrics-port <port>",
+      "the gateway's Prometheus port on 127.0.0.1 (0 = any free port)",
+      parseIntOption("--gateway-metrics-port", 0, 65535),
+      DEVNET_DEFAULTS.gatewayMetricsPort,
+    )
+    .option("--no-gateway", "run the nodes only, without the gateway in front")
     .action(async (opts: DevnetOptions) => {
       try {
         const dataDir = resolve(opts.dataDir);
@@ -132,6 +155,36 @@ export function registerDevnet(program: Command): void {
           for (const b of nodes)
             if (a !== b) a.gossip!.addPeer(b.gossip!.listenAddresses()[0]!, `devnet-${nodes.indexOf(b)}`);
         }
+        // The gateway comes up before the ready line: whoever waits for it can use it at once.
+        let gateway: Gateway | undefined;
+        let gatewayLine = "";
+        if (opts.gateway) {
+          const cert = ensureDevCertificate(join(dataDir, "gateway"));
+          const upstreams = await Promise.all(
+            nodes.map(async (n) => ({
+              url: n.apiUrl,
+              // Lets the gateway read each node's protected load report (PoW queue, busy workers).
+              token: await issueApiToken(n.identity, n.config.restAPI.jwtAuth.salt),
+            })),
+          );
+          const config = parseConfig(
+            gatewayConfigSchema,
+            {
+              bindAddress: `127.0.0.1:${opts.gatewayPort}`,
+              adminBindAddress: `127.0.0.1:${opts.gatewayMetricsPort}`,
+              upstreams,
+              tls: { certFile: cert.certFile, keyFile: cert.keyFile },
+              health: { intervalMs: 1000 },
+              logger: { level: opts.logLevel },
+            },
+            "devnet gateway",
+          );
+          gateway = new Gateway(config, log.child({ component: "gateway" }));
+          const { url, adminUrl } = await gateway.start();
+          gatewayLine =
+            `stinger devnet gateway: ${url} in front of ${nodes.length} node(s) (CA ${cert.caFile}, admin ${adminUrl}); ` +
+            `use it with NODE_EXTRA_CA_CERTS=${cert.caFile} or curl --cacert ${cert.caFile}\n`;
+        }
         const first = nodes[0]!;
         process.stdout.write(
           `stinger devnet ready: API ${first.apiUrl} (metrics ${first.metricsUrl}, gossip ${first.gossip!.listenAddresses()[0]}, network ${DEVNET_DEFAULTS.network}, ` +
@@ -142,7 +195,22 @@ export function registerDevnet(program: Command): void {
             `stinger devnet node ${i}: API ${nodes[i]!.apiUrl} (metrics ${nodes[i]!.metricsUrl})\n`,
           );
         }
-        runUntilSignal(nodes, log);
+        if (gatewayLine) process.stdout.write(gatewayLine);
+        const g = gateway;
+        // The gateway stops first so no request reaches a node that is closing.
+        runUntilSignal(
+          g
+            ? [
+                {
+                  close: async () => {
+                    await g.close();
+                    await Promise.all(nodes.map((n) => n.close()));
+                  },
+                },
+              ]
+            : nodes,
+          log,
+        );
       } catch (err) {
         fail(err);
       }

@@ -245,14 +245,21 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
   });
 
   // Cheap load report for load balancers (protected: it reveals the node's capacity).
-  app.get("/api/plugins/stinger/load", async () => ({
-    data: {
-      pow: deps.pow?.load() ?? null,
-      eventLoopUtilization: performance.eventLoopUtilization().utilization,
-      latestMilestoneIndex: tangle.latestMilestoneIndex,
-      confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,
-    },
-  }));
+  // Event-loop utilization since the previous report (a gateway polls it), not since start.
+  let lastElu = performance.eventLoopUtilization();
+  app.get("/api/plugins/stinger/load", async () => {
+    const elu = performance.eventLoopUtilization();
+    const recent = performance.eventLoopUtilization(elu, lastElu).utilization;
+    lastElu = elu;
+    return {
+      data: {
+        pow: deps.pow?.load() ?? null,
+        eventLoopUtilization: recent,
+        latestMilestoneIndex: tangle.latestMilestoneIndex,
+        confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,
+      },
+    };
+  });
 
   return app;
 }
