@@ -1,13 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { VERSION } from "../node/node.ts";
-import { registerAudit } from "./commands/audit.ts";
-import { registerDevnet } from "./commands/devnet.ts";
-import { registerGateway } from "./commands/gateway.ts";
-import { registerHarden } from "./commands/harden.ts";
-import { registerJwt } from "./commands/jwt.ts";
-import { registerKeys } from "./commands/keys.ts";
-import { registerNode } from "./commands/node.ts";
-import { registerPow } from "./commands/pow.ts";
+import { VERSION } from "../version.ts";
 import { fail, UsageError } from "./errors.ts";
 
 const program = new Command()
@@ -17,14 +9,23 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-registerNode(program);
-registerDevnet(program);
-registerKeys(program);
-registerJwt(program);
-registerPow(program);
-registerGateway(program);
-registerAudit(program);
-registerHarden(program);
+type Register = (program: Command) => void;
+
+// Each command's module is loaded only when that command runs (or for the top-level help): the node's
+// modules (libp2p, LMDB, ...) take most of a second to load, which `stinger audit` should not pay.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  node: async () => (await import("./commands/node.ts")).registerNode,
+  devnet: async () => (await import("./commands/devnet.ts")).registerDevnet,
+  keys: async () => (await import("./commands/keys.ts")).registerKeys,
+  jwt: async () => (await import("./commands/jwt.ts")).registerJwt,
+  pow: async () => (await import("./commands/pow.ts")).registerPow,
+  gateway: async () => (await import("./commands/gateway.ts")).registerGateway,
+  audit: async () => (await import("./commands/audit.ts")).registerAudit,
+  harden: async () => (await import("./commands/harden.ts")).registerHarden,
+};
+const requested = process.argv[2];
+const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+for (const name of load) (await COMMANDS[name]!())(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
+import { VERSION } from "../version.ts";
 import { createApiServer } from "./api/server.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
 import { loadOrCreateKeyFile, parseCooPrivateKeys } from "./coordinator/keys.ts";
@@ -19,7 +20,7 @@ import { TangleEvents } from "./tangle/events.ts";
 import { RateMeter } from "./tangle/rates.ts";
 import { Tangle } from "./tangle/tangle.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export interface NodeRuntimeOptions {
   /** Directory that relative paths in the config are resolved against. */

@@ -1,4 +1,4 @@
-import { VERSION } from "../../node/node.ts";
+import { VERSION } from "../../version.ts";
 import type { AuditReport } from "../audit.ts";
 import { SEVERITIES, type Severity } from "../types.ts";
 

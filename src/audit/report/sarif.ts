@@ -1,4 +1,4 @@
-import { VERSION } from "../../node/node.ts";
+import { VERSION } from "../../version.ts";
 import type { AuditReport } from "../audit.ts";
 import type { Check } from "../check.ts";
 import type { Severity } from "../types.ts";
