@@ -55,6 +55,7 @@ describe("fixture host 'weak': every planted weakness is found with its id and s
     ["FW-002", "high", /IPv6 default: accept/],
     ["FW-003", "high", /0\.0\.0\.0:14265/],
     ["FW-004", "low", /SSH port 22/],
+    ["FW-005", "high", /--dport 6379 -j DNAT/],
     ["FW-007", "medium"],
     ["FW-008", "medium", /gossip tcp\/15600/],
     ["F2B-002", "medium"],
@@ -78,6 +79,10 @@ describe("fixture host 'weak': every planted weakness is found with its id and s
   ];
   for (const [id, severity, evidence] of planted)
     test(`${id} ${severity}${evidence ? ` ${evidence}` : ""}`, () => has(report, id, severity, evidence));
+
+  test("a container published on 127.0.0.1 only is not reported as bypassing the firewall", () => {
+    assert.ok(!report.findings.some((f) => f.id === "FW-005" && /5432/.test(f.evidence)));
+  });
 
   test("private-network listeners and DHCP are not reported as exposed", () => {
     assert.ok(!report.findings.some((f) => /10\.1\.2\.3:5432/.test(f.evidence)));

@@ -308,7 +308,9 @@ const FW004: Check = {
     const views = seenViews(fw);
     if (views.length === 0) return { skipped: unseenNote(fw) };
     const out: Finding[] = [];
-    const from = facts.sshd.ok ? "sshd -T port" : "default port 22 (sshd settings not seen)";
+    const from = facts.sshd.ok
+      ? `sshd port, per ${facts.sshd.value.method}`
+      : "default port 22 (sshd settings not seen)";
     for (const port of sshPorts(facts))
       for (const v of views) {
         const r = portAccess(v, "tcp", port);

@@ -1,4 +1,5 @@
 import type { Check } from "../check.ts";
+import { DOCKER_CHECKS } from "./docker.ts";
 import { FAIL2BAN_CHECKS } from "./fail2ban.ts";
 import { FILE_CHECKS } from "./files.ts";
 import { FIREWALL_CHECKS } from "./firewall.ts";
@@ -12,6 +13,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...SSH_CHECKS,
   ...NETWORK_CHECKS,
   ...FIREWALL_CHECKS,
+  ...DOCKER_CHECKS,
   ...FAIL2BAN_CHECKS,
   ...SYSTEM_CHECKS,
   ...FILE_CHECKS,
