@@ -119,7 +119,19 @@ describe("stinger audit without root", () => {
   test("as nobody it still reads sshd's real config, and names the firewall as unseen instead of judging it", () => {
     const r = spawnSync(
       "setpriv",
-      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", process.execPath, BIN, "audit", "--json"],
+      // CAP_DAC_READ_SEARCH only lets nobody load stinger from wherever the clone lives (e.g. under
+      // /root); it grants no netfilter, ptrace or socket rights, which is what the audit must do without.
+      [
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+        process.execPath,
+        BIN,
+        "audit",
+        "--json",
+      ],
       { encoding: "utf8", timeout: 30_000 },
     );
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
