@@ -44,6 +44,7 @@ describe("fixture host 'weak': every planted weakness is found with its id and s
     ["SSH-016", "low"],
     ["SSH-017", "high", /aes128-cbc.*3des-cbc/],
     ["SSH-019", "high", /diffie-hellman-group1-sha1/],
+    ["SSH-020", "medium", /RSA 2048-bit/],
     ["SSH-023", "high", /sshd_config: mode 0666/],
     ["SSH-024", "high", /ssh_host_rsa_key: mode 0644/],
     ["NET-001", "medium", /0\.0\.0\.0:6379/],

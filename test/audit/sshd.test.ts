@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parsePublicKey } from "../../src/audit/collectors/files.ts";
 import { collectSshd, first, parseSshdT } from "../../src/audit/collectors/sshd.ts";
 import {
   effectiveConfig,
@@ -198,6 +199,37 @@ describe("sshd -T (OpenSSH, real binary)", () => {
     assert.equal(r.value.method, "parser");
     assert.match(r.value.configError ?? "", /line 2: Bad configuration option: NoSuchOption/);
     assert.equal(first(r.value.config, "permitrootlogin"), "no");
+  });
+
+  test("host key types and RSA sizes read from .pub files agree with ssh-keygen -l", () => {
+    for (const [type, bits] of [
+      ["rsa", 2048],
+      ["rsa", 3072],
+      ["rsa", 4095],
+      ["ed25519", undefined],
+      ["ecdsa", undefined],
+    ] as const) {
+      const path = join(dir, `k-${type}-${bits ?? "default"}`);
+      execFileSync("ssh-keygen", [
+        "-q",
+        "-t",
+        type,
+        ...(bits ? ["-b", String(bits)] : []),
+        "-N",
+        "",
+        "-f",
+        path,
+      ]);
+      const parsed = parsePublicKey(readFileSync(`${path}.pub`, "utf8"));
+      // "3072 SHA256:... comment (RSA)": ssh-keygen's own reading of the same file.
+      const listed = execFileSync("ssh-keygen", ["-l", "-f", `${path}.pub`], { encoding: "utf8" });
+      const size = Number(listed.trim().split(/\s+/)[0]);
+      assert.ok(parsed, `${type}: parsed`);
+      if (type === "rsa") assert.equal(parsed.bits, size, `${type} -b ${bits}: ${listed}`);
+      else assert.equal(parsed.bits, null);
+      assert.match(listed, type === "rsa" ? /\(RSA\)/ : type === "ecdsa" ? /\(ECDSA\)/ : /\(ED25519\)/);
+    }
+    assert.equal(parsePublicKey("garbage"), null);
   });
 
   test("parseSshdT reads repeated keywords in order", () => {

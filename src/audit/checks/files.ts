@@ -67,6 +67,35 @@ const SSH_024: Check = {
   },
 };
 
+const SSH_020: Check = {
+  id: "SSH-020",
+  title: "weak SSH host key",
+  area: "ssh",
+  severity: "medium",
+  refs: ["ssh-audit", "NIST SP 800-57 (RSA >= 3072)"],
+  run(f) {
+    const v = filesOf(f);
+    if ("skipped" in v) return v;
+    return existing(v, "host-key").flatMap((x) => {
+      const k = x.publicKey;
+      if (!k) return [];
+      const weak =
+        k.type === "ssh-dss"
+          ? "DSA (1024-bit, removed from OpenSSH)"
+          : k.type === "ssh-rsa" && k.bits !== null && k.bits < 3072
+            ? `RSA ${k.bits}-bit (< 3072)`
+            : null;
+      if (!weak) return [];
+      return [
+        finding(this, {
+          evidence: `${x.path}.pub: ${weak}`,
+          fix: `remove it from HostKey (and the files), keep ed25519, or make a new one: ssh-keygen -t ${k.type === "ssh-rsa" ? "rsa -b 4096" : "ed25519"} -N "" -f ${x.path}`,
+        }),
+      ];
+    });
+  },
+};
+
 const STG_001: Check = {
   id: "STG-001",
   title: "a stinger secret is readable by other users",
@@ -150,4 +179,4 @@ const STG_004: Check = {
   },
 };
 
-export const FILE_CHECKS: readonly Check[] = [SSH_023, SSH_024, STG_001, STG_002, STG_003, STG_004];
+export const FILE_CHECKS: readonly Check[] = [SSH_020, SSH_023, SSH_024, STG_001, STG_002, STG_003, STG_004];

@@ -12,10 +12,40 @@ export interface InspectedFile {
   role: string;
   /** null: the file does not exist (or could not be stat'ed). */
   stat: FileStat | null;
+  /** For SSH host keys: algorithm and size, read from the matching .pub file. */
+  publicKey?: { type: string; bits: number | null };
 }
 
 export interface FileFacts {
   files: InspectedFile[];
+}
+
+/**
+ * Algorithm and size of an OpenSSH public key line. The blob is the SSH wire format: string type,
+ * then for RSA mpint e and mpint n, whose length gives the key size.
+ */
+export function parsePublicKey(line: string): { type: string; bits: number | null } | null {
+  const [type, b64] = line.trim().split(/\s+/);
+  if (!type || !b64) return null;
+  if (type !== "ssh-rsa") return { type, bits: type === "ssh-dss" ? 1024 : null };
+  const blob = Buffer.from(b64, "base64");
+  let at = 0;
+  const field = (): Buffer | null => {
+    if (at + 4 > blob.length) return null;
+    const len = blob.readUInt32BE(at);
+    at += 4;
+    if (at + len > blob.length) return null;
+    const out = blob.subarray(at, at + len);
+    at += len;
+    return out;
+  };
+  field(); // "ssh-rsa"
+  field(); // e
+  const n = field();
+  if (!n) return { type, bits: null };
+  let i = 0;
+  while (i < n.length && n[i] === 0) i++; // mpint sign byte
+  return { type, bits: i < n.length ? (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!)) : 0 };
 }
 
 async function inspect(host: Host, path: string, kind: FileKind, role: string): Promise<InspectedFile> {
@@ -30,8 +60,15 @@ export async function collectFiles(host: Host, d: Deployment): Promise<Collected
     if (name.endsWith(".conf"))
       files.push(await inspect(host, `/etc/ssh/sshd_config.d/${name}`, "sshd-config", "sshd drop-in"));
   for (const name of (await host.list("/etc/ssh")) ?? [])
-    if (/^ssh_host_.*_key$/.test(name))
-      files.push(await inspect(host, `/etc/ssh/${name}`, "host-key", "SSH private host key"));
+    if (/^ssh_host_.*_key$/.test(name)) {
+      const key = await inspect(host, `/etc/ssh/${name}`, "host-key", "SSH private host key");
+      const pub = await host.readText(`/etc/ssh/${name}.pub`);
+      if (pub.ok) {
+        const parsed = parsePublicKey(pub.text);
+        if (parsed) key.publicKey = parsed;
+      }
+      files.push(key);
+    }
 
   if (d.node) {
     const { config, file } = d.node;
