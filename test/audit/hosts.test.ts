@@ -45,6 +45,7 @@ describe("fixture host 'weak': every planted weakness is found with its id and s
     ["SSH-017", "high", /aes128-cbc.*3des-cbc/],
     ["SSH-019", "high", /diffie-hellman-group1-sha1/],
     ["SSH-020", "medium", /RSA 2048-bit/],
+    ["SSH-021", "medium", /9\.2p1-2\+deb12u1 .*chacha20-poly1305/],
     ["SSH-023", "high", /sshd_config: mode 0666/],
     ["SSH-024", "high", /ssh_host_rsa_key: mode 0644/],
     ["NET-001", "medium", /0\.0\.0\.0:6379/],

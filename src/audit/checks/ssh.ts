@@ -485,4 +485,54 @@ const SSH_006: Check = {
   },
 };
 
-export const SSH_CHECKS: readonly Check[] = [SSH_001, SSH_005, SSH_006, ...RULES.map(sshCheck)];
+/** OpenSSH upstream version from a Debian package version: "1:9.2p1-2+deb12u3" → [9, 2]. */
+function upstreamVersion(v: string): [number, number] | null {
+  const m = /^(?:\d+:)?(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/**
+ * Strict key exchange (the Terrapin fix, CVE-2023-48795) came with OpenSSH 9.6; Debian 12 backported
+ * it in 1:9.2p1-2+deb12u2, Ubuntu in its 2023-12 security updates (version strings carry "ubuntu").
+ */
+function hasStrictKex(version: string): boolean | null {
+  const up = upstreamVersion(version);
+  if (!up) return null;
+  if (up[0] > 9 || (up[0] === 9 && up[1] >= 6)) return true;
+  const deb = /\+deb(\d+)u(\d+)/.exec(version);
+  if (deb && up[0] === 9 && up[1] === 2) return Number(deb[2]) >= 2;
+  return null;
+}
+
+const SSH_021: Check = {
+  id: "SSH-021",
+  title: "SSH open to the Terrapin prefix-truncation attack",
+  area: "ssh",
+  severity: "medium",
+  refs: ["CVE-2023-48795", "CIS 5.1.6"],
+  run(f) {
+    if (!f.sshd.ok) return { skipped: f.sshd.reason };
+    if (!f.system.ok || f.system.value.opensshServerVersion === null)
+      return { skipped: "openssh-server version unknown (dpkg status not readable or package absent)" };
+    const version = f.system.value.opensshServerVersion;
+    const strict = hasStrictKex(version);
+    if (strict === null)
+      return { skipped: `cannot tell whether openssh-server ${version} has strict key exchange` };
+    if (strict) return [];
+    const c = f.sshd.value.config;
+    const ciphers = (first(c, "ciphers") ?? "").split(",");
+    const macs = (first(c, "macs") ?? "").split(",");
+    const chacha = ciphers.includes("chacha20-poly1305@openssh.com");
+    const cbcEtm = ciphers.some((x) => x.endsWith("-cbc")) && macs.some((m) => m.includes("-etm@"));
+    if (!chacha && !cbcEtm) return [];
+    return [
+      finding(this, {
+        evidence: `openssh-server ${version} (dpkg) has no strict key exchange and offers ${chacha ? "chacha20-poly1305@openssh.com" : "a CBC cipher with an -etm MAC"} (from ${f.sshd.value.source})`,
+        fix: `upgrade openssh-server (apt-get install --only-upgrade openssh-server); until then ${fixLines([`Ciphers ${RECOMMENDED.ciphers.replace("chacha20-poly1305@openssh.com,", "")}`])}`,
+        sshdDirectives: [`Ciphers ${RECOMMENDED.ciphers.replace("chacha20-poly1305@openssh.com,", "")}`],
+      }),
+    ];
+  },
+};
+
+export const SSH_CHECKS: readonly Check[] = [SSH_001, SSH_005, SSH_006, SSH_021, ...RULES.map(sshCheck)];

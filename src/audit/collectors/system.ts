@@ -7,12 +7,23 @@ export interface SystemFacts {
   dockerGroupMembers: string[];
   /** Packages installed according to dpkg (only the ones the checks ask about). */
   packages: { unattendedUpgrades: boolean | null; fail2ban: boolean | null };
+  /** dpkg's version of openssh-server, e.g. "1:9.2p1-2+deb12u3" (null: not installed or unknown). */
+  opensshServerVersion: string | null;
   /** APT::Periodic::Unattended-Upgrade as apt-config reports it (null: unknown). */
   unattendedUpgradeSetting: string | null;
   updateSettingSource: string;
   rebootRequired: boolean;
   container: string | null;
   problems: string[];
+}
+
+function dpkgVersion(status: string, pkg: string): string | null {
+  for (const block of status.split(/\n\n+/)) {
+    if (!new RegExp(`^Package: ${pkg.replace(/[.+]/g, "\\$&")}$`, "m").test(block)) continue;
+    if (!/^Status: install ok installed$/m.test(block)) return null;
+    return /^Version: (.+)$/m.exec(block)?.[1]?.trim() ?? null;
+  }
+  return null;
 }
 
 function dpkgInstalled(status: string, pkg: string): boolean {
@@ -65,6 +76,7 @@ export async function collectSystem(host: Host): Promise<Collected<SystemFacts>>
       extraUid0,
       dockerGroupMembers,
       packages,
+      opensshServerVersion: status.ok ? dpkgVersion(status.text, "openssh-server") : null,
       unattendedUpgradeSetting,
       updateSettingSource,
       rebootRequired: await host.exists("/var/run/reboot-required"),
