@@ -107,12 +107,17 @@ export function createIpSet(entries: string[], what: string): IpSet {
     // A short prefix on a mapped address covers more than the mapped range: keep it as IPv6.
     else v6.addSubnet(mapped ? addrText : addr, prefix, "ipv6");
   }
+  // BlockList.check builds a SocketAddress per call; clients repeat, so answers are memoized (bounded).
+  const memo = new Map<string, boolean>();
   return {
     has: (ip) => {
+      const known = memo.get(ip);
+      if (known !== undefined) return known;
       const family = isIP(ip);
-      if (family === 4) return v4.check(ip, "ipv4");
-      if (family === 6) return v6.check(ip, "ipv6");
-      return false;
+      const hit = family === 4 ? v4.check(ip, "ipv4") : family === 6 ? v6.check(ip, "ipv6") : false;
+      if (memo.size >= 10_000) memo.clear();
+      memo.set(ip, hit);
+      return hit;
     },
   };
 }

@@ -9,6 +9,7 @@ import {
 } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { GatewayConfig } from "../config/gateway.ts";
@@ -38,6 +39,26 @@ const HOP_BY_HOP = new Set([
 ]);
 
 const LOOKUP_PATH = /^\/api\/v1\/(messages|milestones|transactions)\/[^?]+/;
+
+/**
+ * Copies a node's response body to the client, chunk by chunk with backpressure. Cheaper per request than
+ * an async iterator or stream.pipeline, which matters at thousands of small responses a second.
+ */
+function relay(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    body.on("data", (chunk: Buffer) => {
+      if (!res.write(chunk)) {
+        body.pause();
+        res.once("drain", () => body.resume());
+      }
+    });
+    body.once("end", () => {
+      res.end();
+      resolve();
+    });
+    body.once("error", reject);
+  });
+}
 
 class Refusal extends Error {
   constructor(
@@ -121,6 +142,8 @@ export class Gateway {
   private readonly admin: Server;
   readonly balancer: Balancer;
   private readonly metrics = createGatewayMetrics();
+  /** Bound children of labelled counters: prom-client hashes a label object on every inc() otherwise. */
+  private readonly counters = new Map<Counter<string>, Map<string, { inc(): void }>>();
   private readonly clientIp;
   private readonly ipAllowed;
   private readonly policy;
@@ -262,6 +285,14 @@ export class Gateway {
     await this.limiter.close();
   }
 
+  private counterFor(counter: Counter<string>, label: string): { inc(): void } {
+    let children = this.counters.get(counter);
+    if (!children) this.counters.set(counter, (children = new Map()));
+    let child = children.get(label);
+    if (!child) children.set(label, (child = counter.labels(label)));
+    return child;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const ip = this.clientIp(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"]);
@@ -314,7 +345,7 @@ export class Gateway {
         res.end(JSON.stringify({ error: { code: String(refusal.status), message: refusal.message } }));
       } else res.destroy();
     } finally {
-      this.metrics.requests.inc({ status: String(res.statusCode) });
+      this.counterFor(this.metrics.requests, String(res.statusCode)).inc();
       // Constant message, variables in fields: fail2ban matches on "reason" and "ip".
       this.log.info(
         {
@@ -561,7 +592,7 @@ export class Gateway {
       if (!node) throw new Refusal(503, "no_healthy_node", "no healthy node available");
       node.inFlight++;
       if (pow) node.powInFlight++;
-      this.metrics.proxied.inc({ node: node.url });
+      this.counterFor(this.metrics.proxied, node.url).inc();
       if (pow) this.metrics.powSubmits.inc({ node: node.url });
       try {
         const upstream = await node.pool.request({
@@ -594,8 +625,7 @@ export class Gateway {
         for (const [k, v] of Object.entries(upstream.headers))
           if (v !== undefined && !HOP_BY_HOP.has(k)) outHeaders[k] = v;
         res.writeHead(upstream.statusCode, outHeaders);
-        for await (const chunk of upstream.body) res.write(chunk);
-        res.end();
+        await relay(upstream.body, res);
         return node;
       } catch (err) {
         // The client left: not the node's fault, and nobody to retry for.
