@@ -20,8 +20,8 @@ import {
   hardenInputFrom,
 } from "../../audit/harden/index.ts";
 import { validateHardenFiles } from "../../audit/harden/validate.ts";
-import { FixtureHost, type Host, LiveHost } from "../../audit/host.ts";
 import { fail, UsageError } from "../errors.ts";
+import { addHostOptions, hostFrom } from "./audit.ts";
 
 interface HardenOptions {
   root?: string;
@@ -130,15 +130,14 @@ function collectCidrs(value: string, previous: string[] = []): string[] {
 }
 
 export function registerHarden(program: Command): void {
-  program
-    .command("harden")
-    .description(
-      "write an nftables ruleset, an sshd drop-in and fail2ban jails that fix this host's audit findings " +
-        "(printed unless --out; installed only with --apply after confirmation)",
-    )
-    .option("--root <dir>", "audit and apply to a copy of a host's filesystem under DIR instead of this host")
-    .option("--node-config <file>", "stinger node config (JSON): its gossip port is public")
-    .option("--gateway-config <file>", "stinger gateway config (JSON): its listen port is public")
+  addHostOptions(
+    program
+      .command("harden")
+      .description(
+        "write an nftables ruleset, an sshd drop-in and fail2ban jails that fix this host's audit findings " +
+          "(printed unless --out; installed only with --apply after confirmation; with --root, applied under DIR)",
+      ),
+  )
     .option(
       "--ssh-allow-from <cidr...>",
       "allow SSH only from these IPv4/IPv6 addresses or CIDRs",
@@ -160,14 +159,8 @@ export function registerHarden(program: Command): void {
         // Refused before any work, so a non-interactive run without --yes cannot half-apply anything.
         if (opts.apply && !opts.yes && !process.stdin.isTTY)
           throw new UsageError("--apply needs confirmation: run it on a terminal, or add --yes");
-        let host: Host = new LiveHost();
-        let root: string | null = null;
-        if (opts.root !== undefined) {
-          root = resolve(opts.root);
-          if (!existsSync(root) || !statSync(root).isDirectory())
-            throw new UsageError(`--root: ${opts.root} is not a directory`);
-          host = new FixtureHost(root);
-        }
+        const host = await hostFrom(opts);
+        const root = host.root;
         const report = await runAudit({
           host,
           nodeConfig: opts.nodeConfig,
