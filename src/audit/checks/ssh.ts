@@ -528,8 +528,8 @@ const SSH_021: Check = {
     return [
       finding(this, {
         evidence: `openssh-server ${version} (dpkg) has no strict key exchange and offers ${chacha ? "chacha20-poly1305@openssh.com" : "a CBC cipher with an -etm MAC"} (from ${f.sshd.value.source})`,
-        fix: `upgrade openssh-server (apt-get install --only-upgrade openssh-server); until then ${fixLines([`Ciphers ${RECOMMENDED.ciphers.replace("chacha20-poly1305@openssh.com,", "")}`])}`,
-        sshdDirectives: [`Ciphers ${RECOMMENDED.ciphers.replace("chacha20-poly1305@openssh.com,", "")}`],
+        fix: `upgrade openssh-server (apt-get install --only-upgrade openssh-server); until then ${fixLines([`Ciphers ${RECOMMENDED.ciphers}`])}`,
+        sshdDirectives: [`Ciphers ${RECOMMENDED.ciphers}`],
       }),
     ];
   },
