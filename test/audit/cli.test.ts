@@ -84,6 +84,24 @@ describe("stinger audit CLI", () => {
     assert.ok(!r.stdout.includes("\u001b["), "no ANSI escapes when not on a terminal");
   });
 
+  test("on a terminal the table is coloured, and --no-color turns it off", () => {
+    // script(1) gives the CLI a pseudo-terminal, as an operator's shell would.
+    const onTty = (extra: string) =>
+      spawnSync(
+        "script",
+        ["-qec", `'${process.execPath}' '${BIN}' audit --root '${weak}' ${extra}`, "/dev/null"],
+        { encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "" } },
+      );
+    const coloured = onTty("");
+    assert.ok(
+      new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*mCRITICAL`).test(coloured.stdout),
+      coloured.stdout.slice(0, 300),
+    );
+    const plain = onTty("--no-color");
+    assert.match(plain.stdout, /CRITICAL\s+SSH-004/);
+    assert.ok(!plain.stdout.includes("\u001b["), "no ANSI escapes with --no-color");
+  });
+
   test("usage and config errors: one line, exit 2", () => {
     const cases = [
       ["--root", "/nonexistent-stinger-root"],
