@@ -63,6 +63,10 @@ export const nodeConfigSchema = z
           .prefault({}),
         publicRoutes: z.array(z.string()).default(DEFAULT_PUBLIC_ROUTES),
         protectedRoutes: z.array(z.string()).default(DEFAULT_PROTECTED_ROUTES),
+        /** Reverse proxies (IPs/CIDRs) whose X-Forwarded-For names the client, e.g. stinger gateway. */
+        trustedProxies: z
+          .array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, "must be an IP address or CIDR"))
+          .default([]),
         powEnabled: z.boolean().default(false),
         powWorkerCount: z.number().int().min(1).max(256).optional(),
         pow: z

@@ -165,6 +165,7 @@ export class StingerNode {
       refreshTipsMs: parseDuration(config.restAPI.pow.refreshTipsInterval),
       powTimeoutMs: parseDuration(config.restAPI.pow.timeout),
       powJobsPerClient: config.restAPI.pow.maxJobsPerClient,
+      trustedProxies: config.restAPI.trustedProxies,
     });
     const bind = splitHostPort(config.restAPI.bindAddress);
     await this.api.listen(bind);

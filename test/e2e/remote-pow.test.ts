@@ -2,7 +2,7 @@
 // cap (429 + Retry-After), and cancellation when the client disconnects, visible in the metrics.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -17,6 +17,7 @@ function post(
   url: string,
   body: string,
   localAddress = "127.0.0.1",
+  headers: Record<string, string> = {},
 ): { done: Promise<{ status: number; headers: Record<string, unknown>; body: string }>; abort: () => void } {
   const u = new URL(`${url}/api/v1/messages`);
   let req: ReturnType<typeof request>;
@@ -29,7 +30,7 @@ function post(
           path: u.pathname,
           method: "POST",
           localAddress,
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...headers },
         },
         (res) => {
           let text = "";
@@ -46,6 +47,38 @@ function post(
   return { done, abort: () => req.destroy() };
 }
 
+/** A node with remote PoW on one worker, its coordinator's key made with `stinger keys`. */
+async function startPowNode(
+  dir: string,
+  restAPI: Record<string, unknown>,
+): Promise<{ node: RunningNode; metricsUrl: string }> {
+  const out = spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" });
+  const { keys: pairs } = JSON.parse(out.stdout) as { keys: { publicKey: string; privateKey: string }[] };
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({
+      protocol: {
+        networkID: "private_tangle1",
+        minPoWScore: 300,
+        milestonePublicKeyCount: 1,
+        publicKeyRanges: [{ key: pairs[0]!.publicKey }],
+      },
+      restAPI: { bindAddress: "127.0.0.1:0", powEnabled: true, powWorkerCount: 1, ...restAPI },
+      coordinator: { enabled: true, interval: "1h" },
+      prometheus: { bindAddress: "127.0.0.1:0" },
+      p2p: { enabled: false },
+    }),
+  );
+  const node = await startNode(join(dir, "config.json"), { COO_PRV_KEYS: pairs[0]!.privateKey });
+  // The metrics address is in the node's "node started" log line.
+  const metricsUrl = await waitFor(
+    async () => /"metrics":"(http:[^"]+)"/.exec(node.stderr())?.[1],
+    10_000,
+    "the metrics address in the start log line",
+  );
+  return { node, metricsUrl };
+}
+
 describe("remote PoW bounds over HTTP", () => {
   const dir = tempDir();
   let node: RunningNode;
@@ -54,35 +87,8 @@ describe("remote PoW bounds over HTTP", () => {
   let token = "";
 
   before(async () => {
-    writeFileSync(
-      join(dir, "config.json"),
-      JSON.stringify({
-        protocol: { networkID: "private_tangle1", minPoWScore: 300, milestonePublicKeyCount: 1 },
-        restAPI: {
-          bindAddress: "127.0.0.1:0",
-          powEnabled: true,
-          powWorkerCount: 1,
-          pow: { maxQueue: 1, maxJobsPerClient: 2 },
-        },
-        coordinator: { enabled: true, interval: "1h" },
-        prometheus: { bindAddress: "127.0.0.1:0" },
-        p2p: { enabled: false },
-      }),
-    );
-    // The coordinator's key must be in the node's key list: create it first with `stinger keys`.
-    const out = spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" });
-    const { keys: pairs } = JSON.parse(out.stdout) as { keys: { publicKey: string; privateKey: string }[] };
-    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-    config.protocol.publicKeyRanges = [{ key: pairs[0]!.publicKey }];
-    writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-    node = await startNode(join(dir, "config.json"), { COO_PRV_KEYS: pairs[0]!.privateKey });
+    ({ node, metricsUrl } = await startPowNode(dir, { pow: { maxQueue: 1, maxJobsPerClient: 2 } }));
     url = node.url;
-    // The metrics address is in the node's "node started" log line.
-    metricsUrl = await waitFor(
-      async () => /"metrics":"(http:[^"]+)"/.exec(node.stderr())?.[1],
-      10_000,
-      "the metrics address in the start log line",
-    );
     token = jwtFor(dir);
   });
 
@@ -139,5 +145,54 @@ describe("remote PoW bounds over HTTP", () => {
     for (let i = 0; i < 20; i++) assert.equal((await fetch(`${url}/api/v1/info`)).status, 200);
     job.abort();
     await job.done.catch(() => {});
+  });
+});
+
+describe("remote PoW per-client limit behind a trusted proxy", () => {
+  const dir = tempDir();
+  let node: RunningNode;
+
+  before(async () => {
+    ({ node } = await startPowNode(dir, {
+      trustedProxies: ["127.0.0.1"],
+      pow: { maxQueue: 4, maxJobsPerClient: 1 },
+    }));
+  });
+
+  after(async () => {
+    assert.equal(await node.stop(), 0);
+    removeDir(dir);
+  });
+
+  it("counts jobs per forwarded client from the trusted hop, and per socket address from anyone else", async () => {
+    const viaGateway = (client: string) => post(node.url, BIG, "127.0.0.1", { "x-forwarded-for": client });
+    const a1 = viaGateway("198.51.100.1");
+    const b1 = viaGateway("198.51.100.2");
+    // Two clients behind the same proxy each get their own job: one runs, the other waits in the queue.
+    const token = jwtFor(dir);
+    const pow = async () =>
+      (
+        (await (
+          await fetch(`${node.url}/api/plugins/stinger/load`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json()) as { data: { pow: { busyWorkers: number; queueDepth: number } } }
+      ).data.pow;
+    await waitFor(
+      async () => {
+        const p = await pow();
+        return p.busyWorkers === 1 && p.queueDepth === 1;
+      },
+      10_000,
+      "one job per forwarded client accepted",
+    );
+    const a2 = await viaGateway("198.51.100.1").done;
+    assert.equal(a2.status, 429, "the same forwarded client's second job is over its limit");
+    // ... and an untrusted sender cannot pick its own identity: it is its socket address.
+    const spoof1 = post(node.url, BIG, "127.0.0.2", { "x-forwarded-for": "198.51.100.9" });
+    const spoof2 = await post(node.url, BIG, "127.0.0.2", { "x-forwarded-for": "198.51.100.10" }).done;
+    assert.equal(spoof2.status, 429, "X-Forwarded-For from an untrusted hop is ignored");
+    for (const j of [a1, b1, spoof1]) j.abort();
+    for (const j of [a1, b1, spoof1]) await j.done.catch(() => {});
   });
 });

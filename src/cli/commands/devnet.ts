@@ -132,6 +132,8 @@ export function registerDevnet(program: Command): void {
               bindAddress: `127.0.0.1:${port(opts.apiPort, i)}`,
               powEnabled: true,
               powWorkerCount: opts.powWorkers,
+              // The devnet's gateway runs on loopback and names each client in X-Forwarded-For.
+              trustedProxies: opts.gateway ? ["127.0.0.1"] : [],
             },
             // Node 0 issues the milestones; the others learn them by gossip.
             coordinator: { enabled: i === 0, interval: opts.milestoneInterval * 1000 },

@@ -40,6 +40,8 @@ export interface ApiDeps {
   powTimeoutMs: number;
   /** concurrent remote-PoW jobs one client IP may have */
   powJobsPerClient: number;
+  /** proxies whose X-Forwarded-For is believed for the client IP (per-client PoW limit, logs) */
+  trustedProxies: string[];
 }
 
 const BASE = "/api/v1";
@@ -54,6 +56,9 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // Behind stinger gateway every request comes from the gateway's address: only trusted hops may
+    // name the real client, or one busy client would use up everyone's share of remote PoW.
+    trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
     // iota.js sends "Content-Type: application/json" on GETs too; an empty body must not be an error.
     logger: false,
   });
