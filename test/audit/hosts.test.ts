@@ -76,7 +76,8 @@ describe("fixture host 'weak': every planted weakness is found with its id and s
     ["STG-005", "high", /HORNET/],
     ["STG-006", "medium", /restAPI\.bindAddress/],
     ["STG-007", "high"],
-    ["STG-008", "high", /0\.0\.0\.0\/0/],
+    ["STG-008", "high", /gateway\.json: trustedProxies contains 0\.0\.0\.0\/0/],
+    ["STG-008", "high", /node\.json: restAPI\.trustedProxies contains ::\/0/],
     ["STG-009", "medium"],
   ];
   for (const [id, severity, evidence] of planted)

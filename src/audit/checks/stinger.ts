@@ -1,6 +1,7 @@
 import { type Check, finding } from "../check.ts";
 import type { Deployment } from "../deployment.ts";
 import type { Facts } from "../facts.ts";
+import type { Finding } from "../types.ts";
 
 const HORNET_DEFAULT_SALT = "HORNET";
 
@@ -78,22 +79,36 @@ const STG_007: Check = {
   },
 };
 
+const OPEN_TRUST = /^(0\.0\.0\.0\/0|::\/0|::0\/0)$/;
+
 const STG_008: Check = {
   id: "STG-008",
-  title: "the gateway believes X-Forwarded-For from anyone",
+  title: "X-Forwarded-For is believed from anyone",
   area: "stinger",
   severity: "high",
   run(f) {
-    const g = gatewayOf(f);
-    if ("skipped" in g) return g;
-    const open = g.config.trustedProxies.filter((c) => /^(0\.0\.0\.0\/0|::\/0|::0\/0)$/.test(c.trim()));
-    if (open.length === 0) return [];
-    return [
-      finding(this, {
-        evidence: `${g.file}: trustedProxies contains ${open.join(", ")}: any client can pick its own IP and dodge bans, allow/deny lists and rate limits`,
-        fix: "list only the addresses of your own load balancers in trustedProxies",
-      }),
+    const { gateway, node } = f.deployment;
+    if (!gateway && !node) return { skipped: "no stinger config given (--node-config / --gateway-config)" };
+    const out: Finding[] = [];
+    const lists = [
+      ...(gateway
+        ? [{ file: gateway.file, key: "trustedProxies", list: gateway.config.trustedProxies }]
+        : []),
+      ...(node
+        ? [{ file: node.file, key: "restAPI.trustedProxies", list: node.config.restAPI.trustedProxies }]
+        : []),
     ];
+    for (const { file, key, list } of lists) {
+      const open = list.filter((c) => OPEN_TRUST.test(c.trim()));
+      if (open.length === 0) continue;
+      out.push(
+        finding(this, {
+          evidence: `${file}: ${key} contains ${open.join(", ")}: any client can pick its own IP and dodge bans, allow/deny lists and rate limits`,
+          fix: `list only the addresses of your own proxies in ${key} (for the node: the gateway's address)`,
+        }),
+      );
+    }
+    return out;
   },
 };
 
