@@ -57,17 +57,26 @@ export function tokenize(line: string): string[] | null {
   return words;
 }
 
+/**
+ * sshd's wildcard patterns ("*" any run, "?" one character) as an anchored RegExp; other regex
+ * metacharacters are taken literally.
+ */
+function wildcardRegExp(pattern: string): RegExp {
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+}
+
 /** Matches a path against a glob of "*", "?" and "[...]" in the last component only, as Include uses. */
 async function expandGlob(host: Host, pattern: string): Promise<string[]> {
   const dir = posix.dirname(pattern);
   const base = posix.basename(pattern);
   if (!/[*?[]/.test(base)) return (await host.exists(pattern)) ? [pattern] : [];
-  const re = new RegExp(
-    `^${base
-      .replace(/[.+^${}()|\\]/g, "\\$&")
-      .replace(/\*/g, "[^/]*")
-      .replace(/\?/g, "[^/]")}$`,
-  );
+  // A base name holds no "/", so the wildcard forms match exactly the names a path glob would.
+  const re = wildcardRegExp(base);
   const names = (await host.list(dir)) ?? [];
   return names.filter((n) => re.test(n) && !n.startsWith(".")).map((n) => posix.join(dir, n));
 }
@@ -154,15 +163,7 @@ function applyAlgorithmEdit(current: string, value: string): string {
   if (value.startsWith("+")) return [...list, ...items.filter((i) => !list.includes(i))].join(",");
   if (value.startsWith("^")) return [...items, ...list.filter((i) => !items.includes(i))].join(",");
   if (value.startsWith("-")) {
-    const res = items.map(
-      (p) =>
-        new RegExp(
-          `^${p
-            .replace(/[.+^${}()|\\]/g, "\\$&")
-            .replace(/\*/g, ".*")
-            .replace(/\?/g, ".")}$`,
-        ),
-    );
+    const res = items.map(wildcardRegExp);
     return list.filter((i) => !res.some((r) => r.test(i))).join(",");
   }
   return value;
@@ -205,14 +206,7 @@ export function matchApplies(
       kind === "user" ? ctx.user : kind === "address" ? ctx.addr : kind === "host" ? ctx.host : undefined;
     if (value === undefined) return false;
     const test = (body: string) =>
-      kind === "address" && body.includes("/")
-        ? inCidr(value, body)
-        : new RegExp(
-            `^${body
-              .replace(/[.+^${}()|\\]/g, "\\$&")
-              .replace(/\*/g, ".*")
-              .replace(/\?/g, ".")}$`,
-          ).test(value);
+      kind === "address" && body.includes("/") ? inCidr(value, body) : wildcardRegExp(body).test(value);
     // As in sshd: a matching negated pattern vetoes the whole list.
     if (patterns.some((p) => p.startsWith("!") && test(p.slice(1)))) return false;
     const hit = patterns.some((p) => !p.startsWith("!") && test(p));
