@@ -21,3 +21,10 @@ export interface Facts {
 }
 
 export type { Host };
+
+export const DEFAULT_SSH_PORT = 22;
+
+/** sshd's ports when its settings were seen, else the default (what an unseen sshd most likely uses). */
+export function sshPortsOf(f: Facts): number[] {
+  return f.sshd.ok && f.sshd.value.ports.length > 0 ? f.sshd.value.ports : [DEFAULT_SSH_PORT];
+}

@@ -11,7 +11,7 @@ import {
 } from "../collectors/firewall.ts";
 import { isLoopback, type ListeningSocket, type Protocol } from "../collectors/sockets.ts";
 import { type Deployment, isPublicPort, privatePort } from "../deployment.ts";
-import type { Facts } from "../facts.ts";
+import { type Facts, sshPortsOf } from "../facts.ts";
 import type { Finding } from "../types.ts";
 
 type Fw = FirewallFacts;
@@ -58,10 +58,6 @@ function nftHandle(e: Evidence): string | null {
   return /handle (\d+)$/.exec(e.ref)?.[1] ?? null;
 }
 
-function sshPorts(facts: Facts): number[] {
-  return facts.sshd.ok && facts.sshd.value.ports.length > 0 ? facts.sshd.value.ports : [22];
-}
-
 /** A default-deny inet rule set for this deployment: loopback, replies, ICMP(v6), public ports, rate-limited SSH. */
 export function baselineRuleset(d: Deployment, ssh: number[]): string {
   const tcp = d.publicPorts.filter((p) => p.protocol === "tcp").map((p) => p.port);
@@ -88,7 +84,7 @@ function baselineFix(facts: Facts): string {
   return [
     "Load a default-deny rule set for both families (keeps SSH and the deployment's public ports open):",
     "nft -f - <<'EOF'",
-    baselineRuleset(facts.deployment, sshPorts(facts)),
+    baselineRuleset(facts.deployment, sshPortsOf(facts)),
     "EOF",
     "then make it permanent: { echo 'flush ruleset'; nft list ruleset; } > /etc/nftables.conf && systemctl enable nftables",
     "(or let `stinger harden` write and load it).",
@@ -143,7 +139,7 @@ function familyFix(facts: Facts, open: FamilyView, other: FamilyView | null): st
             ...facts.deployment.publicPorts.map(
               (p) => `${tool} -A INPUT -p ${p.protocol} --dport ${p.port} -j ACCEPT`,
             ),
-            ...sshPorts(facts).map((p) => `${tool} -A INPUT -p tcp --dport ${p} -j ACCEPT`),
+            ...sshPortsOf(facts).map((p) => `${tool} -A INPUT -p tcp --dport ${p} -j ACCEPT`),
           ];
     return [
       `Give ${fam(open.family)} the same default deny${mirror.length > 0 ? ` and the same open ports as ${fam(other!.family)}` : ""}:`,
@@ -229,7 +225,7 @@ const FW003: Check = {
     if (isSkip(fw)) return fw;
     if (!facts.sockets.ok) return { skipped: `listening sockets not seen: ${facts.sockets.reason}` };
     if (seenViews(fw).length === 0) return { skipped: unseenNote(fw) };
-    const ssh = new Set(sshPorts(facts));
+    const ssh = new Set(sshPortsOf(facts));
     const out: Finding[] = [];
     const done = new Set<string>();
     for (const s of facts.sockets.value.sockets) {
@@ -311,7 +307,7 @@ const FW004: Check = {
     const from = facts.sshd.ok
       ? `sshd port, per ${facts.sshd.value.method}`
       : "default port 22 (sshd settings not seen)";
-    for (const port of sshPorts(facts))
+    for (const port of sshPortsOf(facts))
       for (const v of views) {
         const r = portAccess(v, "tcp", port);
         if (r?.access !== "anyone" || r.rateLimited) continue;

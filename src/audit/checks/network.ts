@@ -1,7 +1,7 @@
 import { type Check, finding, type Skipped } from "../check.ts";
 import { isLoopback, type ListeningSocket, type SocketFacts } from "../collectors/sockets.ts";
 import { isPublicPort, privatePort } from "../deployment.ts";
-import type { Facts } from "../facts.ts";
+import { type Facts, sshPortsOf } from "../facts.ts";
 import type { Finding } from "../types.ts";
 
 function socketsOf(f: Facts): SocketFacts | Skipped {
@@ -40,10 +40,6 @@ function uniq(sockets: ListeningSocket[]): ListeningSocket[] {
   });
 }
 
-function sshPorts(f: Facts): number[] {
-  return f.sshd.ok ? f.sshd.value.ports : [22];
-}
-
 const NET_001: Check = {
   id: "NET-001",
   title: "a service the deployment does not need listens on a public address",
@@ -53,7 +49,7 @@ const NET_001: Check = {
   run(f) {
     const s = socketsOf(f);
     if ("skipped" in s) return s;
-    const ssh = sshPorts(f);
+    const ssh = sshPortsOf(f);
     const unexpected = uniq(s.sockets).filter(
       (x) =>
         exposed(x) &&

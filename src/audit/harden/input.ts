@@ -1,6 +1,7 @@
 // What the hardener needs to know, as a plain object: built from an audit report, or by hand in tests.
 import { isIPv4, isIPv6 } from "node:net";
 import type { AuditReport } from "../audit.ts";
+import { sshPortsOf } from "../facts.ts";
 import type { Host } from "../host.ts";
 
 export interface HardenInput {
@@ -19,7 +20,6 @@ export interface HardenInput {
 /** Input the hardener cannot turn into valid config: the CLI reports it as a usage error (exit 2). */
 export class HardenInputError extends Error {}
 
-export const DEFAULT_SSH_PORT = 22;
 export const AUTH_LOG = "/var/log/auth.log";
 export const DEFAULT_GATEWAY_ACCESS_LOG = "/var/log/stinger/gateway.log";
 
@@ -140,8 +140,7 @@ export async function hardenInputFrom(
   opts: { sshAllowFrom?: string[]; gatewayAccessLog?: string },
 ): Promise<HardenInput> {
   const { facts } = report;
-  const sshdPorts = facts.sshd.ok ? facts.sshd.value.ports : [];
-  const sshPorts = [...new Set(sshdPorts.length > 0 ? sshdPorts : [DEFAULT_SSH_PORT])].sort((a, b) => a - b);
+  const sshPorts = [...new Set(sshPortsOf(facts))].sort((a, b) => a - b);
 
   const publicPorts: HardenInput["publicPorts"] = [];
   for (const p of facts.deployment.publicPorts) {
