@@ -1,4 +1,5 @@
 import { dirname, posix } from "node:path";
+import { splitHostPort } from "../config/common.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../config/gateway.ts";
 import { parseConfig } from "../config/load.ts";
 import { type NodeConfig, nodeConfigSchema } from "../config/node.ts";
@@ -49,11 +50,6 @@ export const DEFAULT_PRIVATE_PORTS: DeploymentPort[] = [
 
 /** A config file that could not be used: the audit stops with exit code 2 (the operator named it). */
 export class DeploymentConfigError extends Error {}
-
-function splitHostPort(value: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(value);
-  return { host: m?.[1] ?? value, port: Number(m?.[2] ?? 0) };
-}
 
 async function readJson(host: Host, file: string): Promise<unknown> {
   const read = await host.readText(file);

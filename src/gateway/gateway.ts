@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
+import { splitHostPort } from "../config/common.ts";
 import type { GatewayConfig } from "../config/gateway.ts";
 import { compileRoutePattern, createRoutePolicy } from "../node/api/route-policy.ts";
 import { createAuthenticator } from "./auth.ts";
@@ -260,9 +261,9 @@ export class Gateway {
     }
     const listen = (server: Server, bind: string) =>
       new Promise<string>((resolve, reject) => {
-        const i = bind.lastIndexOf(":");
+        const { host, port } = splitHostPort(bind);
         server.once("error", reject);
-        server.listen(Number(bind.slice(i + 1)), bind.slice(0, i).replace(/^\[|\]$/g, ""), () => {
+        server.listen(port, host, () => {
           const a = server.address() as AddressInfo;
           resolve(`http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`);
         });

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import Fastify from "fastify";
 import type { Logger } from "pino";
+import { splitHostPort } from "../config/common.ts";
 import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
@@ -27,11 +28,6 @@ export interface NodeRuntimeOptions {
   baseDir: string;
   log: Logger;
   env?: NodeJS.ProcessEnv;
-}
-
-function splitHostPort(bind: string): { host: string; port: number } {
-  const i = bind.lastIndexOf(":");
-  return { host: bind.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(bind.slice(i + 1)) };
 }
 
 function urlOf(app: FastifyInstance): string {

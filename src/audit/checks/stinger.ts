@@ -1,4 +1,6 @@
+import { splitHostPort } from "../../config/common.ts";
 import { type Check, finding } from "../check.ts";
+import { isLoopback } from "../collectors/sockets.ts";
 import type { Deployment } from "../deployment.ts";
 import type { Facts } from "../facts.ts";
 import type { Finding } from "../types.ts";
@@ -6,8 +8,8 @@ import type { Finding } from "../types.ts";
 const HORNET_DEFAULT_SALT = "HORNET";
 
 function isLoopbackBind(bind: string): boolean {
-  const host = /^\[?([^\]]*?)\]?:\d+$/.exec(bind)?.[1] ?? bind;
-  return host.startsWith("127.") || host === "::1" || host === "localhost";
+  const { host } = splitHostPort(bind);
+  return host === "localhost" || isLoopback(host);
 }
 
 function nodeOf(f: Facts): NonNullable<Deployment["node"]> | { skipped: string } {
@@ -55,7 +57,7 @@ const STG_006: Check = {
       .map((b) =>
         finding(this, {
           evidence: `${n.file}: ${b.key} is "${b.value}"`,
-          fix: `set ${b.key} to "127.0.0.1:${b.value.split(":").pop()}" and put stinger gateway in front`,
+          fix: `set ${b.key} to "127.0.0.1:${splitHostPort(b.value).port}" and put stinger gateway in front`,
         }),
       );
   },
@@ -124,7 +126,7 @@ const STG_009: Check = {
     return [
       finding(this, {
         evidence: `${g.file}: adminBindAddress is "${g.config.adminBindAddress}"`,
-        fix: `set adminBindAddress to "127.0.0.1:${g.config.adminBindAddress.split(":").pop()}" and scrape it locally or over a private network`,
+        fix: `set adminBindAddress to "127.0.0.1:${splitHostPort(g.config.adminBindAddress).port}" and scrape it locally or over a private network`,
       }),
     ];
   },
