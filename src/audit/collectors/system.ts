@@ -17,21 +17,18 @@ export interface SystemFacts {
   problems: string[];
 }
 
-function dpkgVersion(status: string, pkg: string): string | null {
+/**
+ * Installed packages from dpkg's status file (package → version, null when the stanza has none).
+ * One pass over the file, which holds a stanza for every package ever installed.
+ */
+function installedPackages(status: string): Map<string, string | null> {
+  const installed = new Map<string, string | null>();
   for (const block of status.split(/\n\n+/)) {
-    if (!new RegExp(`^Package: ${pkg.replace(/[.+]/g, "\\$&")}$`, "m").test(block)) continue;
-    if (!/^Status: install ok installed$/m.test(block)) return null;
-    return /^Version: (.+)$/m.exec(block)?.[1]?.trim() ?? null;
+    const name = /^Package: (\S+)$/m.exec(block)?.[1];
+    if (!name || !/^Status: install ok installed$/m.test(block)) continue;
+    installed.set(name, /^Version: (.+)$/m.exec(block)?.[1]?.trim() ?? null);
   }
-  return null;
-}
-
-function dpkgInstalled(status: string, pkg: string): boolean {
-  for (const block of status.split(/\n\n+/)) {
-    if (!new RegExp(`^Package: ${pkg.replace(/[.+]/g, "\\$&")}$`, "m").test(block)) continue;
-    return /^Status: install ok installed$/m.test(block);
-  }
-  return false;
+  return installed;
 }
 
 /** Account, package and update facts: /etc/passwd, /etc/group, dpkg status, apt-config. */
@@ -53,9 +50,10 @@ export async function collectSystem(host: Host): Promise<Collected<SystemFacts>>
   const status = await host.readText("/var/lib/dpkg/status");
   if (!status.ok)
     problems.push(`${host.display("/var/lib/dpkg/status")}: ${status.reason} (package state unknown)`);
+  const installed = status.ok ? installedPackages(status.text) : null;
   const packages = {
-    unattendedUpgrades: status.ok ? dpkgInstalled(status.text, "unattended-upgrades") : null,
-    fail2ban: status.ok ? dpkgInstalled(status.text, "fail2ban") : null,
+    unattendedUpgrades: installed ? installed.has("unattended-upgrades") : null,
+    fail2ban: installed ? installed.has("fail2ban") : null,
   };
 
   let unattendedUpgradeSetting: string | null = null;
@@ -76,7 +74,7 @@ export async function collectSystem(host: Host): Promise<Collected<SystemFacts>>
       extraUid0,
       dockerGroupMembers,
       packages,
-      opensshServerVersion: status.ok ? dpkgVersion(status.text, "openssh-server") : null,
+      opensshServerVersion: installed?.get("openssh-server") ?? null,
       unattendedUpgradeSetting,
       updateSettingSource,
       rebootRequired: await host.exists("/var/run/reboot-required"),
