@@ -1,5 +1,6 @@
 import { type Check, finding, type Skipped } from "../check.ts";
 import type { Fail2banFacts, Fail2banJail } from "../collectors/fail2ban.ts";
+import { SERVICE_PORTS } from "../data/services.ts";
 import type { Facts } from "../facts.ts";
 import type { Finding } from "../types.ts";
 
@@ -14,8 +15,6 @@ function installedF2b(f: Facts): Fail2banFacts | Skipped {
   if ("skipped" in v) return v;
   return v.installed ? v : { skipped: "fail2ban is not installed (F2B-001)" };
 }
-
-const SERVICE_PORTS: Record<string, number> = { ssh: 22, http: 80, https: 443 };
 
 /** Ports named by a jail's action, "ssh", "2222", "http,https", "1000:2000". */
 export function jailPorts(jail: Fail2banJail): { ports: number[]; any: boolean } {

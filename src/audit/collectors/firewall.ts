@@ -4,6 +4,7 @@
 // connection from some internet address to port P" — is walked through every input base chain of a family.
 // Netfilter semantics: all base chains on the input hook see the packet; accept ends one chain only, drop
 // (and reject) is final. So the family's verdict is drop if any input chain drops it, accept otherwise.
+import { SERVICE_PORTS } from "../data/services.ts";
 import type { Host } from "../host.ts";
 import { type Collected, seen, unseen } from "../types.ts";
 import type { Protocol } from "./sockets.ts";
@@ -120,8 +121,6 @@ export interface FirewallFacts {
 
 // ---------------------------------------------------------------------------------------------------------
 // nft -j list ruleset
-
-const SERVICE_PORTS: Record<string, number> = { ssh: 22, http: 80, https: 443, domain: 53, smtp: 25 };
 
 type Json = unknown;
 type Obj = Record<string, Json>;
