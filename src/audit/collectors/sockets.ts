@@ -1,3 +1,4 @@
+import { readlink } from "node:fs/promises";
 import type { Host } from "../host.ts";
 import { type Collected, seen, unseen } from "../types.ts";
 
@@ -135,9 +136,11 @@ export async function collectSockets(host: Host): Promise<Collected<SocketFacts>
 
 /** Maps socket inodes to processes through /proc/<pid>/fd links (only readable for our own or as root). */
 async function attachOwners(host: Host, sockets: ListeningSocket[]): Promise<boolean> {
-  if (host.root !== null || sockets.length === 0) return host.root === null && sockets.length === 0;
+  // A saved host has no /proc/<pid>/fd links to follow: its owners stay unknown.
+  if (host.root !== null) return false;
   const byInode = new Map(sockets.map((s) => [s.inode, s]));
-  const { readlink } = await import("node:fs/promises");
+  let unowned = sockets.length;
+  if (unowned === 0) return true;
   const pids = ((await host.list("/proc")) ?? []).filter((p) => /^\d+$/.test(p));
   for (const pid of pids) {
     const fds = await host.list(`/proc/${pid}/fd`);
@@ -158,9 +161,11 @@ async function attachOwners(host: Host, sockets: ListeningSocket[]): Promise<boo
         name = comm.ok ? comm.text.trim() : "?";
       }
       socket.process = { pid: Number(pid), name };
+      // Every listener has its owner: the remaining processes need not be read.
+      if (--unowned === 0) return true;
     }
   }
-  return sockets.every((s) => s.process !== undefined);
+  return false;
 }
 
 /** True for addresses only this host can reach. */
