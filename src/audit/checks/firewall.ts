@@ -33,6 +33,14 @@ function unseenNote(fw: Fw): string {
   return [fw.unseenReason.v4, fw.unseenReason.v6].filter(Boolean).join("; ");
 }
 
+/** The firewall facts and the families whose rules were read, or why a check cannot judge. */
+function seenFirewall(facts: Facts): { fw: Fw; views: FamilyView[] } | Skipped {
+  const fw = firewallOrSkip(facts);
+  if (isSkip(fw)) return fw;
+  const views = seenViews(fw);
+  return views.length === 0 ? { skipped: unseenNote(fw) } : { fw, views };
+}
+
 function line(e: Evidence): string {
   return `${e.source}: ${e.text}${e.ref ? ` [${e.ref}]` : ""}`;
 }
@@ -100,10 +108,9 @@ const FW001: Check = {
   severity: "high",
   refs: ["CIS Debian 12 4.1 (single firewall, default deny)", "Lynis FIRE-4590"],
   run(facts) {
-    const fw = firewallOrSkip(facts);
-    if (isSkip(fw)) return fw;
-    const views = seenViews(fw);
-    if (views.length === 0) return { skipped: unseenNote(fw) };
+    const seen = seenFirewall(facts);
+    if (isSkip(seen)) return seen;
+    const { fw, views } = seen;
     if (views.some((v) => v.dropsAnything || v.defaultVerdict === "drop")) return [];
     const evidence = [
       ...views.map(
@@ -164,10 +171,9 @@ const FW002: Check = {
   severity: "high",
   refs: ["CIS Debian 12 4.3 (ip6tables default deny)", "Lynis FIRE-4508"],
   run(facts) {
-    const fw = firewallOrSkip(facts);
-    if (isSkip(fw)) return fw;
-    const views = seenViews(fw);
-    if (views.length === 0) return { skipped: unseenNote(fw) };
+    const seen = seenFirewall(facts);
+    if (isSkip(seen)) return seen;
+    const { fw, views } = seen;
     if (dropsNothing(fw)) return []; // FW-001 says it for the whole host
     const out: Finding[] = [];
     for (const v of views) {
@@ -299,10 +305,9 @@ const FW004: Check = {
   severity: "low",
   refs: ["Lynis SSH-7408 (port)", "dev-sec ssh-baseline"],
   run(facts) {
-    const fw = firewallOrSkip(facts);
-    if (isSkip(fw)) return fw;
-    const views = seenViews(fw);
-    if (views.length === 0) return { skipped: unseenNote(fw) };
+    const seen = seenFirewall(facts);
+    if (isSkip(seen)) return seen;
+    const { views } = seen;
     const out: Finding[] = [];
     const from = facts.sshd.ok
       ? `sshd port, per ${facts.sshd.value.method}`
@@ -363,10 +368,9 @@ const FW007: Check = {
   severity: "medium",
   refs: ["Lynis FIRE-4540", "CIS Debian 12 4.2.x (nftables service enabled)"],
   run(facts) {
-    const fw = firewallOrSkip(facts);
-    if (isSkip(fw)) return fw;
-    const views = seenViews(fw);
-    if (views.length === 0) return { skipped: unseenNote(fw) };
+    const seen = seenFirewall(facts);
+    if (isSkip(seen)) return seen;
+    const { fw, views } = seen;
     // Nothing loaded means nothing to lose: FW-001 covers that host.
     if (!views.some((v) => v.dropsAnything) || fw.persistence.persistent !== false) return [];
     const fixes: string[] = [];
@@ -406,10 +410,9 @@ const FW008: Check = {
   severity: "medium",
   refs: ["stinger deployment profile (gateway, gossip)"],
   run(facts) {
-    const fw = firewallOrSkip(facts);
-    if (isSkip(fw)) return fw;
-    const views = seenViews(fw);
-    if (views.length === 0) return { skipped: unseenNote(fw) };
+    const seen = seenFirewall(facts);
+    if (isSkip(seen)) return seen;
+    const { views } = seen;
     const out: Finding[] = [];
     for (const p of facts.deployment.publicPorts)
       for (const v of views) {
