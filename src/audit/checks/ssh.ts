@@ -388,8 +388,8 @@ const SSH_001: Check = {
   area: "ssh",
   severity: "high",
   run(f) {
-    if (!f.sshd.ok) return { skipped: f.sshd.reason };
-    const s = f.sshd.value;
+    const s = sshFacts(f);
+    if ("skipped" in s) return s;
     const out: Finding[] = [];
     if (s.configError)
       out.push(
@@ -422,8 +422,8 @@ const SSH_005: Check = {
   severity: "medium",
   refs: ["Lynis SSH-7408 (sshd -T -C)"],
   run(f) {
-    if (!f.sshd.ok) return { skipped: f.sshd.reason };
-    const s = f.sshd.value;
+    const s = sshFacts(f);
+    if ("skipped" in s) return s;
     const out: Finding[] = [];
     const weaker: [string, (v: string | undefined) => boolean][] = [
       ["permitrootlogin", (v) => v === "yes"],
@@ -461,8 +461,8 @@ const SSH_006: Check = {
   area: "ssh",
   severity: "info",
   run(f) {
-    if (!f.sshd.ok) return { skipped: f.sshd.reason };
-    const s = f.sshd.value;
+    const s = sshFacts(f);
+    if ("skipped" in s) return s;
     const out: Finding[] = [];
     for (const [keyword, sets] of s.assignments) {
       const main = sets.find((a) => a.file === "/etc/ssh/sshd_config");
@@ -511,7 +511,8 @@ const SSH_021: Check = {
   severity: "medium",
   refs: ["CVE-2023-48795", "CIS 5.1.6"],
   run(f) {
-    if (!f.sshd.ok) return { skipped: f.sshd.reason };
+    const s = sshFacts(f);
+    if ("skipped" in s) return s;
     if (!f.system.ok || f.system.value.opensshServerVersion === null)
       return { skipped: "openssh-server version unknown (dpkg status not readable or package absent)" };
     const version = f.system.value.opensshServerVersion;
@@ -519,7 +520,7 @@ const SSH_021: Check = {
     if (strict === null)
       return { skipped: `cannot tell whether openssh-server ${version} has strict key exchange` };
     if (strict) return [];
-    const c = f.sshd.value.config;
+    const c = s.config;
     const ciphers = (first(c, "ciphers") ?? "").split(",");
     const macs = (first(c, "macs") ?? "").split(",");
     const chacha = ciphers.includes("chacha20-poly1305@openssh.com");
@@ -527,7 +528,7 @@ const SSH_021: Check = {
     if (!chacha && !cbcEtm) return [];
     return [
       finding(this, {
-        evidence: `openssh-server ${version} (dpkg) has no strict key exchange and offers ${chacha ? "chacha20-poly1305@openssh.com" : "a CBC cipher with an -etm MAC"} (from ${f.sshd.value.source})`,
+        evidence: `openssh-server ${version} (dpkg) has no strict key exchange and offers ${chacha ? "chacha20-poly1305@openssh.com" : "a CBC cipher with an -etm MAC"} (from ${s.source})`,
         fix: `upgrade openssh-server (apt-get install --only-upgrade openssh-server); until then ${fixLines([`Ciphers ${RECOMMENDED.ciphers}`])}`,
         sshdDirectives: [`Ciphers ${RECOMMENDED.ciphers}`],
       }),
