@@ -18,6 +18,7 @@ import { compileRoutePattern, createRoutePolicy } from "../node/api/route-policy
 import { createAuthenticator } from "./auth.ts";
 import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { clientRateKey, createClientIpResolver } from "./client-ip.ts";
+import { ClientSlots } from "./client-slots.ts";
 import { createIpFilter } from "./ip-filter.ts";
 import { createMemoryRateLimiter, rateLimitHeaders } from "./rate-limit.ts";
 import { createRedisRateLimiter } from "./redis-rate-limit.ts";
@@ -152,9 +153,9 @@ export class Gateway {
   private readonly limiter;
   private readonly scopes: { patterns: RegExp[]; scope: string }[];
   /** remote-PoW submits in flight per client key */
-  private readonly powByClient = new Map<string, number>();
+  private readonly powByClient = new ClientSlots();
   /** open WebSockets per client key, and per upgrade upstream */
-  private readonly wsByClient = new Map<string, number>();
+  private readonly wsByClient = new ClientSlots();
   private readonly wsUpstreams: { url: URL; open: number }[];
   private readonly tunnels = new Set<Socket>();
 
@@ -224,9 +225,7 @@ export class Gateway {
         this.metrics.healthy.set({ node: u.url }, u.healthy ? 1 : 0);
         this.metrics.powJobs.set({ node: u.url }, powJobs(u));
       }
-      let pow = 0;
-      for (const n of this.powByClient.values()) pow += n;
-      this.metrics.powInFlight.set(pow);
+      this.metrics.powInFlight.set(this.powByClient.total);
       this.metrics.webSockets.set(this.wsUpstreams.reduce((n, u) => n + u.open, 0));
       void this.metrics.registry
         .metrics()
@@ -312,12 +311,12 @@ export class Gateway {
       const cost =
         submit === "pow" ? rateLimit.powSubmitCost : submit === "submit" ? rateLimit.submitCost : 1;
       // Checked before the bucket is charged: a refused submit should not also cost tokens.
-      if (needsPow && (this.powByClient.get(client) ?? 0) >= rateLimit.maxPowSubmitsPerClient)
+      if (needsPow && this.powByClient.of(client) >= rateLimit.maxPowSubmitsPerClient)
         throw new Refusal(429, "pow_concurrency", "too many remote-PoW submits in flight from this client", {
           "Retry-After": "1",
         });
       // Reserved before the next await, so simultaneous submits cannot all pass the check above.
-      if (needsPow) this.powByClient.set(client, (this.powByClient.get(client) ?? 0) + 1);
+      if (needsPow) this.powByClient.take(client);
       try {
         const decision = await this.limiter.take(client, cost, auth.kind === "ok" ? auth.rateMultiplier : 1);
         const rlHeaders = rateLimitHeaders(decision, this.config.rateLimit);
@@ -330,9 +329,7 @@ export class Gateway {
         node = await this.proxy(req, res, ip, body, rlHeaders, needsPow);
       } finally {
         if (needsPow) {
-          const n = (this.powByClient.get(client) ?? 1) - 1;
-          if (n <= 0) this.powByClient.delete(client);
-          else this.powByClient.set(client, n);
+          this.powByClient.release(client);
         }
       }
     } catch (err) {
@@ -389,11 +386,7 @@ export class Gateway {
     socket.on("error", () => socket.destroy());
     let client = "";
     let reserved = false;
-    const unreserve = () => {
-      const n = (this.wsByClient.get(client) ?? 1) - 1;
-      if (n <= 0) this.wsByClient.delete(client);
-      else this.wsByClient.set(client, n);
-    };
+    const unreserve = () => this.wsByClient.release(client);
     try {
       if (!this.ipAllowed(ip)) throw new Refusal(403, "ip_denied", "forbidden");
       if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket" || path.split("?")[0] !== "/mqtt")
@@ -401,12 +394,12 @@ export class Gateway {
       const auth = await this.authorize(req, path);
       client = auth.kind === "ok" ? auth.principal : this.anonymousKey(ip);
       const { maxWebSocketsPerClient } = this.config.limits;
-      if ((this.wsByClient.get(client) ?? 0) >= maxWebSocketsPerClient)
+      if (this.wsByClient.of(client) >= maxWebSocketsPerClient)
         throw new Refusal(429, "websocket_limit", "too many open WebSockets from this client", {
           "Retry-After": "5",
         });
       // Counted from here on, before the next await, so a burst of handshakes cannot overshoot the cap.
-      this.wsByClient.set(client, (this.wsByClient.get(client) ?? 0) + 1);
+      this.wsByClient.take(client);
       reserved = true;
       const decision = await this.limiter.take(client, 1, auth.kind === "ok" ? auth.rateMultiplier : 1);
       if ("unavailable" in decision)
