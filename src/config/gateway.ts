@@ -114,6 +114,10 @@ export const gatewayConfigSchema = z
     limits: z
       .object({
         bodyLength: z.number().int().positive().default(1_048_576),
+        /** after a 413, keep reading (and discarding) the client's body this long, so it reads the answer */
+        lingerTimeoutMs: z.number().int().positive().default(5000),
+        /** ... and at most this many bytes of it */
+        lingerBytes: z.number().int().nonnegative().default(16_777_216),
         headersTimeoutMs: z.number().int().positive().default(10_000),
         requestTimeoutMs: z.number().int().positive().default(130_000),
         /** open WebSockets (/mqtt) per client (API key/JWT principal, else IP / IPv6 prefix) */

@@ -81,6 +81,10 @@ export const nodeConfigSchema = z
         limits: z
           .object({
             bodyLength: z.union([z.string(), z.number().int().positive()]).default("1M"),
+            /** after a 413, keep reading (and discarding) the client's body this long, so it reads the answer */
+            lingerTimeout: duration.default("5s"),
+            /** ... and at most this many bytes of it */
+            lingerBytes: z.union([z.string(), z.number().int().nonnegative()]).default("16M"),
             maxResults: z.number().int().min(1).max(100_000).default(1000),
           })
           .strict()

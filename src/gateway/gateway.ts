@@ -15,6 +15,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import { splitHostPort } from "../config/common.ts";
 import type { GatewayConfig } from "../config/gateway.ts";
 import { compileRoutePattern, createRoutePolicy } from "../node/api/route-policy.ts";
+import { isLingering, lingerBeforeClose } from "../util/lingering-close.ts";
 import { createAuthenticator } from "./auth.ts";
 import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { clientRateKey, createClientIpResolver } from "./client-ip.ts";
@@ -196,6 +197,11 @@ export class Gateway {
       ? createTlsServer({ ...serverOptions, ...this.readTls(), minVersion: "TLSv1.2" }, handler)
       : createServer(serverOptions, handler);
     this.server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      // A socket draining after a 413 is already answered; whatever it sends now is not a request.
+      if (isLingering(socket as Socket)) {
+        socket.destroy();
+        return;
+      }
       // Same statuses as Node's default handler, in our JSON error shape.
       const [status, text, reason] =
         err.code === "HPE_HEADER_OVERFLOW"
@@ -339,8 +345,13 @@ export class Gateway {
       this.metrics.refusals.inc({ reason });
       if (!(err instanceof Refusal)) this.log.warn({ err: String(err), ip, path }, "proxying failed");
       if (!res.headersSent) {
-        res.writeHead(refusal.status, { "content-type": "application/json", ...refusal.headers });
-        res.end(JSON.stringify({ error: { code: String(refusal.status), message: refusal.message } }));
+        const text = JSON.stringify({ error: { code: String(refusal.status), message: refusal.message } });
+        res.writeHead(refusal.status, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(text),
+          ...refusal.headers,
+        });
+        res.end(text);
       } else res.destroy();
     } finally {
       this.counterFor(this.metrics.requests, String(res.statusCode)).inc();
@@ -486,23 +497,34 @@ export class Gateway {
     upReq.end();
   }
 
-  /** Buffers the body (bounded) so a failed submit can be retried on another node. */
+  /**
+   * Buffers the body (bounded) so a failed submit can be retried on another node. Too large a body is
+   * answered 413 and then drained for a while (lingering close), so the client reads the answer.
+   */
   private readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     if (req.method === "GET" || req.method === "HEAD") return Promise.resolve(undefined);
-    const limit = this.config.limits.bodyLength;
+    const { bodyLength: limit, lingerTimeoutMs, lingerBytes } = this.config.limits;
+    const tooLarge = () => {
+      lingerBeforeClose(req, { timeoutMs: lingerTimeoutMs, maxBytes: lingerBytes });
+      return new Refusal(413, "body_too_large", `request body is larger than ${limit} bytes`, {
+        connection: "close",
+      });
+    };
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit)
-      return Promise.reject(new Refusal(413, "body_too_large", `request body is larger than ${limit} bytes`));
+    if (declared > limit) return Promise.reject(tooLarge());
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      req.on("data", (c: Buffer) => {
+      const onData = (c: Buffer) => {
         size += c.length;
         if (size > limit) {
-          reject(new Refusal(413, "body_too_large", `request body is larger than ${limit} bytes`));
-          req.destroy();
+          req.off("data", onData);
+          // Nobody reads the rest now: Node's server discards it once the 413 is out.
+          req.resume();
+          reject(tooLarge());
         } else chunks.push(c);
-      });
+      };
+      req.on("data", onData);
       req.on("end", () => resolve(Buffer.concat(chunks)));
       req.on("error", reject);
     });

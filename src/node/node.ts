@@ -154,6 +154,10 @@ export class StingerNode {
       minPoWScore: config.protocol.minPoWScore,
       version: VERSION,
       bodyLimit: parseSize(config.restAPI.limits.bodyLength),
+      linger: {
+        timeoutMs: parseDuration(config.restAPI.limits.lingerTimeout),
+        maxBytes: parseSize(config.restAPI.limits.lingerBytes),
+      },
       maxResults: config.restAPI.limits.maxResults,
       jwtSalt: config.restAPI.jwtAuth.salt,
       publicRoutes: config.restAPI.publicRoutes,

@@ -1,12 +1,12 @@
 // `stinger devnet` (what `npm start` runs): two gossiping nodes behind one HTTPS gateway with a
 // certificate from a CA made on first start, and iota.js 1.8.6 using the gateway as its node.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type RunningDevnet, removeDir, startDevnet, waitFor } from "../helpers/devnet.ts";
+import { spawnOwned } from "../helpers/owned.ts";
 
 const CLIENT = new URL("../fixtures/iota-client-calls.mjs", import.meta.url).pathname;
 
@@ -17,9 +17,12 @@ function runClient(
 ): Promise<{ code: number | null; out: Record<string, unknown> }> {
   const env2 = { ...process.env, ...env };
   if (!("NODE_EXTRA_CA_CERTS" in env)) delete env2.NODE_EXTRA_CA_CERTS;
-  const proc = spawn(process.execPath, [CLIENT, url], { stdio: ["ignore", "pipe", "inherit"], env: env2 });
+  const proc = spawnOwned(process.execPath, [CLIENT, url], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: env2,
+  });
   let out = "";
-  proc.stdout.on("data", (d) => (out += d));
+  proc.stdout!.on("data", (d) => (out += d));
   return new Promise((resolve) =>
     proc.on("close", (code) => resolve({ code, out: JSON.parse(out.trim().split("\n").pop() || "{}") })),
   );

@@ -1,7 +1,7 @@
 // Rate limits shared by two gateway instances through one real redis-server, and what each does when
 // Redis goes away: fail-open lets requests through, fail-closed answers 503; both recover.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import {
   waitFor,
 } from "../helpers/devnet.ts";
 import { getFrom } from "../helpers/http.ts";
+import { spawnOwned, stopOwned } from "../helpers/owned.ts";
 import { freePort } from "../helpers/peers.ts";
 
 describe("gateway rate limits in Redis", () => {
@@ -27,7 +28,7 @@ describe("gateway rate limits in Redis", () => {
   let closed: RunningGateway;
 
   const startRedis = async () => {
-    redis = spawn(
+    redis = spawnOwned(
       "redis-server",
       ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
       {
@@ -84,7 +85,7 @@ describe("gateway rate limits in Redis", () => {
   });
 
   after(async () => {
-    redis.kill("SIGKILL");
+    if (redis) await stopOwned(redis, "SIGKILL");
     assert.equal(await open.stop(), 0);
     assert.equal(await closed.stop(), 0);
     assert.equal(await devnet.stop(), 0);
@@ -106,8 +107,7 @@ describe("gateway rate limits in Redis", () => {
   });
 
   it("Redis killed: fail-open serves, fail-closed answers 503; both recover when it is back", async () => {
-    redis.kill("SIGKILL");
-    await new Promise((r) => redis.once("exit", r));
+    await stopOwned(redis, "SIGKILL");
     await waitFor(
       async () => (await getFrom(closed.url, "/api/v1/info", { localAddress: "127.0.0.10" })).status === 503,
       10_000,

@@ -1,7 +1,7 @@
 // /mqtt WebSocket upgrades pass through the gateway to the upgrade upstream (here a real `ws` echo
 // server process: the stinger node has no MQTT yet), with a cap on open sockets per client.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,6 +15,7 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { spawnOwned, stopOwned } from "../helpers/owned.ts";
 
 const ECHO = new URL("../fixtures/ws-echo.mjs", import.meta.url).pathname;
 
@@ -44,7 +45,7 @@ describe("gateway: WebSocket pass-through on /mqtt", () => {
 
   before(async () => {
     devnet = await startDevnet({ minPoWScore: 1 });
-    echo = spawn(process.execPath, [ECHO], { stdio: ["ignore", "pipe", "inherit"] });
+    echo = spawnOwned(process.execPath, [ECHO], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     echo.stdout!.on("data", (d) => (out += d));
     const echoUrl = await waitFor(
@@ -70,7 +71,7 @@ describe("gateway: WebSocket pass-through on /mqtt", () => {
 
   after(async () => {
     assert.equal(await gateway.stop(), 0);
-    echo.kill("SIGTERM");
+    if (echo) await stopOwned(echo);
     assert.equal(await devnet.stop(), 0);
     removeDir(devnet.dataDir);
     removeDir(dir);
@@ -120,7 +121,7 @@ describe("gateway: WebSocket pass-through on /mqtt", () => {
   it("closes the client's socket when the upstream goes away", async () => {
     const { ws } = await open(wsUrl, "127.0.0.7");
     const closed = new Promise((r) => ws!.once("close", r));
-    echo.kill("SIGKILL");
+    await stopOwned(echo, "SIGKILL");
     await closed;
     assert.equal((await open(wsUrl, "127.0.0.7")).status, 502);
     await waitFor(

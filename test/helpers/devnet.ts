@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnOwned, stopOwned } from "./owned.ts";
 
 export const BIN = new URL("../../bin/stinger", import.meta.url).pathname;
 
@@ -29,11 +30,6 @@ export function tempDir(prefix = "stinger-test-"): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-}
-
-function waitExit(proc: ChildProcess): Promise<number | null> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
 }
 
 /** Starts `stinger devnet` on 127.0.0.1 with an ephemeral port and waits for its ready line. */
@@ -72,7 +68,7 @@ export async function startDevnet(
     ...(opts.gateway ? ["--gateway-port", "0", "--gateway-metrics-port", "0"] : ["--no-gateway"]),
     ...(opts.extraArgs ?? []),
   ];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawnOwned(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   proc.stderr!.on("data", (d) => {
@@ -127,13 +123,9 @@ export async function startDevnet(
     dataDir,
     proc,
     stderr: () => err,
-    async stop() {
-      proc.kill("SIGTERM");
-      return waitExit(proc);
-    },
+    stop: () => stopOwned(proc),
     async kill9() {
-      proc.kill("SIGKILL");
-      await waitExit(proc);
+      await stopOwned(proc, "SIGKILL");
     },
   };
 }
@@ -172,7 +164,7 @@ export async function startNode(
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 60_000,
 ): Promise<RunningNode> {
-  const proc = spawn(process.execPath, [BIN, "node", "--config", configFile], {
+  const proc = spawnOwned(process.execPath, [BIN, "node", "--config", configFile], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
@@ -203,10 +195,7 @@ export async function startNode(
     url,
     proc,
     stderr: () => err,
-    stop(signal: NodeJS.Signals = "SIGTERM") {
-      proc.kill(signal);
-      return waitExit(proc);
-    },
+    stop: (signal: NodeJS.Signals = "SIGTERM") => stopOwned(proc, signal),
   };
 }
 
@@ -225,7 +214,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   // The access log (stderr) goes to logFile when given, as an operator would redirect it for fail2ban.
   const stderr = logFile ? openSync(logFile, "a") : "inherit";
-  const proc = spawn(process.execPath, [BIN, "gateway", "--config", configFile], {
+  const proc = spawnOwned(process.execPath, [BIN, "gateway", "--config", configFile], {
     stdio: ["ignore", "pipe", stderr],
   });
   if (typeof stderr === "number") closeSync(stderr);
@@ -252,9 +241,6 @@ export async function startGateway(
     url,
     metricsUrl,
     proc,
-    stop() {
-      proc.kill("SIGTERM");
-      return waitExit(proc);
-    },
+    stop: () => stopOwned(proc),
   };
 }

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { after, describe, it } from "node:test";
@@ -16,6 +15,7 @@ import { createLibp2p } from "libp2p";
 import pino from "pino";
 import { GossipTransport, peerIdFromPrivateKey } from "../../src/node/gossip/transport.ts";
 import { peerIdFromPublicKey } from "../../src/node/identity/identity.ts";
+import { spawnOwned } from "../helpers/owned.ts";
 
 const PROTOCOL = "/iota-gossip/8453507715857476362/1.0.0";
 const LISTEN = ["/ip4/127.0.0.1/tcp/0"];
@@ -439,13 +439,13 @@ describe("gossip transport (libp2p over 127.0.0.1)", () => {
       await a.stop(); await b.stop();
       console.log("stopped");
     `;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    const child = spawnOwned(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
       env: { ...process.env, TSX_TSCONFIG_PATH: "tsconfig.base.json" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
     const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     const [code, signal] = await once(child, "exit");
     clearTimeout(killer);

@@ -4,6 +4,7 @@ import { toHex } from "../../protocol/hex.ts";
 import { messageToJson } from "../../protocol/json.ts";
 import { deserializeMessage } from "../../protocol/message.ts";
 import { StingerError } from "../../util/errors.ts";
+import { type LingerLimits, lingerBeforeClose } from "../../util/lingering-close.ts";
 import type { GossipService } from "../gossip/service.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { NodeMetrics } from "../metrics.ts";
@@ -32,6 +33,8 @@ export interface ApiDeps {
   minPoWScore: number;
   version: string;
   bodyLimit: number;
+  /** lingering close after a 413 (see util/lingering-close.ts) */
+  linger: LingerLimits;
   maxResults: number;
   jwtSalt: string;
   publicRoutes: string[];
@@ -106,6 +109,8 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
       deps.log.error({ err, reqId: req.id, url: req.url }, "request failed");
       return sendError(reply, 500, `internal error (request ${req.id})`);
     }
+    // Fastify answers a too-large body with "Connection: close" while the client may still be sending it.
+    if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE") lingerBeforeClose(req.raw, deps.linger);
     const message =
       err.code === "FST_ERR_CTP_BODY_TOO_LARGE"
         ? `request body is larger than ${deps.bodyLimit} bytes`
