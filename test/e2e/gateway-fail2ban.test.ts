@@ -62,7 +62,12 @@ describe("fail2ban for the gateway access log", () => {
       if ((await getFrom(gateway.url, "/api/v1/info", { localAddress: "127.0.0.13" })).status === 429)
         limited++;
     assert.ok(limited >= 4);
-    await new Promise((r) => setTimeout(r, 300)); // the logger flushes asynchronously
+    // The logger flushes asynchronously: wait until all 14 requests of the two clients are in the file.
+    await waitFor(
+      async () => (readFileSync(log, "utf8").match(/"ip":"127\.0\.0\.1[23]"/g) ?? []).length === 14,
+      10_000,
+      "the 14 access log lines",
+    );
     const out = execFileSync("fail2ban-regex", ["--print-all-matched", log, FILTER], { encoding: "utf8" });
     const matched = Number(/Lines: \d+ lines, \d+ ignored, (\d+) matched/.exec(out)?.[1]);
     assert.equal(matched, 4 + limited, out);

@@ -346,7 +346,14 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
     const target = await cmi(devnet.url);
     await waitFor(async () => (await cmi(followerUrl)) >= target, 60_000, "follower catch-up");
     for (const id of ids) {
-      assert.deepEqual(await metadata(followerUrl, id), await metadata(devnet.url, id), `metadata of ${id}`);
+      // The coordinator goes on issuing milestones: while the follower is more than two behind the
+      // latest it answers metadata with 503 (not synced), as Hornet does. Wait for an answer.
+      const seen = await waitFor(
+        () => metadata(followerUrl, id),
+        30_000,
+        `metadata of ${id} on the follower`,
+      );
+      assert.deepEqual(seen, await metadata(devnet.url, id), `metadata of ${id}`);
     }
   });
 });

@@ -205,12 +205,12 @@ describe("gossip transport (libp2p over 127.0.0.1)", () => {
     cId = c.id;
     try {
       await Promise.all([b.t.start(), c.t.start()]);
-      const t0 = Date.now();
       await assert.rejects(c.t.connect(b.addr()), (err: Error & { code?: string }) => {
         assert.equal(err.code, "gossip_connect_failed", err.message);
+        // Refused by B right after the handshake, not given up on after the dial timeout.
+        assert.doesNotMatch(err.message, /time ?out|timed out|abort/i);
         return true;
       });
-      assert.ok(Date.now() - t0 < 5000, "refused promptly, not by a timeout");
       await waitFor("B's onRefused", () => b.refused.includes(c.id));
       await sleep(100);
       assert.equal(b.count("stream", c.id), 0);
@@ -399,17 +399,17 @@ describe("gossip transport (libp2p over 127.0.0.1)", () => {
     assert.throws(() => peerIdFromPrivateKey(new Uint8Array(32)), /64 bytes/);
   });
 
-  it("stop() is prompt and emits onPeerGone", { timeout: 20_000 }, async () => {
+  it("stop() does not wait for unsent data, and emits onPeerGone", { timeout: 20_000 }, async () => {
     const a = new Node();
     const b = new Node();
     await Promise.all([a.t.start(), b.t.start()]);
     await a.t.connect(b.addr());
     sendAll(a, b.id, 256 * 1024);
-    const t0 = Date.now();
     const stopping = a.t.stop();
     assert.equal(a.t.stop(), stopping, "a second stop() joins the first");
+    // With a peer that reads nothing, stop() must not wait for the data to drain: it ends well inside
+    // the test's own time limit (a hang would be the bug, not a slow machine).
     await stopAll(a, b);
-    assert.ok(Date.now() - t0 < 3000, `stop took ${Date.now() - t0} ms`);
     assert.equal(a.count("gone", b.id), 1);
     assert.equal(b.count("gone", a.id), 1);
     await assert.rejects(a.t.connect(b.addr()), /not running/);

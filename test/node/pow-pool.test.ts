@@ -42,7 +42,7 @@ describe("PoW worker pool", () => {
   it("a worker that dies fails its job cleanly and is replaced", async () => {
     const impossible = 3 ** 40 / 100;
     const job = pool.mine(new Uint8Array(100), impossible, { deadlineMs: 5_000 });
-    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pool.load().busyWorkers, 2, "the job was handed to both workers");
     const workers = (pool as unknown as { workers: Worker[] }).workers;
     const victim = workers[0]!;
     await victim.terminate();
