@@ -48,7 +48,9 @@ async function unlessANonceIsFound(scenario: () => Promise<void>, idle: () => Pr
       return;
     }
     assert.ok(attempt < 3, "a PoW job found its nonce in 3 runs out of 3: this test's PoW is too easy");
-    console.error(`remote-pow: a job found its nonce before it was cancelled; running again (${attempt + 1}/3)`);
+    console.error(
+      `remote-pow: a job found its nonce before it was cancelled; running again (${attempt + 1}/3)`,
+    );
     await idle();
   }
 }

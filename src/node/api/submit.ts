@@ -132,7 +132,9 @@ async function mine(
     if (remaining <= 0) throw new StingerError("POW_TIMEOUT", "proof of work took too long", { status: 503 });
     const slice = fillParents ? Math.min(deps.refreshTipsMs, remaining) : remaining;
     const nonce = await pow.mine(bytes, deps.minPoWScore, { signal, deadlineMs: slice });
-    if (nonce !== null) {
+    // Milestones go on while we mine: parents this node chose may have fallen below max depth meanwhile,
+    // and the node would then refuse its own message. Mine again on fresh tips instead.
+    if (nonce !== null && !(fillParents && deps.tangle.belowMaxDepth(msg.parents))) {
       msg.nonce = nonce;
       return;
     }

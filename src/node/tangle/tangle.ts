@@ -227,16 +227,11 @@ export class Tangle {
     const payload = msg.payload;
     if (payload?.type === PAYLOAD_MILESTONE) this.checkMilestone(payload);
     if (source === "api") {
-      const roots = this.coneRoots(msg.parents);
-      if (!roots) {
+      if (!this.coneRoots(msg.parents)) {
         this.metrics?.rejected.inc({ reason: "unsolid" });
         throw invalid("invalid message: parents are unknown or not solid");
       }
-      if (
-        payload?.type !== PAYLOAD_MILESTONE &&
-        this.cmi > 0 &&
-        this.cmi - roots.o > this.opts.belowMaxDepth
-      ) {
+      if (payload?.type !== PAYLOAD_MILESTONE && this.belowMaxDepth(msg.parents)) {
         this.metrics?.rejected.inc({ reason: "below_max_depth" });
         throw invalid("invalid message: parents are below max depth");
       }
@@ -314,6 +309,27 @@ export class Tangle {
     this.events.emit("messageSolid", id);
     // A solid milestone has its whole past cone stored: it can be confirmed now.
     if (milestoneIndexOf(bytes) !== null) void this.scheduleConfirmation();
+  }
+
+  /**
+   * True when a message with these (solid) parents would attach below max depth: its oldest cone root
+   * is more than `belowMaxDepth` milestones behind the confirmed one. Judged on the parents' cone
+   * roots as they are now (as tip selection judges laziness), not as they were when each arrived.
+   */
+  belowMaxDepth(parents: Uint8Array[]): boolean {
+    if (this.cmi === 0) return false;
+    let o = Number.MAX_SAFE_INTEGER;
+    for (const p of parents) {
+      if (toHex(p) === NULL_HEX) {
+        o = 0;
+        continue;
+      }
+      const meta = this.store.getMeta(p);
+      const bytes = meta && this.store.getMessage(p);
+      if (!meta || !bytes) return true;
+      o = Math.min(o, this.currentRoots(bytes, meta).o);
+    }
+    return this.cmi - o > this.opts.belowMaxDepth;
   }
 
   /** Up to 4 random non-lazy tips, sorted; empty when the node has none. */
