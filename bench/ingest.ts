@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pino from "pino";
+import { Ledger } from "../src/node/ledger/ledger.ts";
 import { Store } from "../src/node/store/store.ts";
 import { TangleEvents } from "../src/node/tangle/events.ts";
 import { NULL_MESSAGE_ID, Tangle } from "../src/node/tangle/tangle.ts";
@@ -87,6 +88,7 @@ async function inProcess(): Promise<Record<string, number>> {
   const store = new Store(dir);
   const tangle = new Tangle(
     store,
+    new Ledger(store.root),
     {
       networkId: NETWORK_ID,
       minPoWScore: 0,

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   gateway: async () => (await import("./commands/gateway.ts")).registerGateway,
   audit: async () => (await import("./commands/audit.ts")).registerAudit,
   harden: async () => (await import("./commands/harden.ts")).registerHarden,
+  snapshot: async () => (await import("./commands/snapshot.ts")).registerSnapshot,
 };
 const requested = process.argv[2];
 const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);

@@ -143,6 +143,33 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    faucet: z
+      .object({
+        /** run Hornet's faucet plugin (its key: FAUCET_PRV_KEY, seed || public key in hex) */
+        enabled: z.boolean().default(false),
+        /** what one request gets */
+        amount: z.number().int().positive().default(10_000_000),
+        /** what it gets when the address already holds `amount` or more */
+        smallAmount: z.number().int().positive().default(1_000_000),
+        /** no more for an address holding this much */
+        maxAddressBalance: z.number().int().positive().default(20_000_000),
+        /** outputs per faucet transaction (requests plus the faucet's remainder), at most 127 */
+        maxOutputCount: z.number().int().min(2).max(127).default(127),
+        indexationMessage: z.string().min(1).max(64).default("STINGER FAUCET"),
+        /** how long requests are collected into one transaction */
+        batchTimeout: duration.default("2s"),
+        /** PoW workers when the node's remote PoW is off (0 = cores - 1) */
+        powWorkerCount: z.number().int().min(0).max(256).default(0),
+      })
+      .strict()
+      .prefault({}),
+    snapshots: z
+      .object({
+        /** the full snapshot a node with an empty database starts its ledger from (e.g. the genesis) */
+        fullPath: z.string().default("snapshots/full_snapshot.bin"),
+      })
+      .strict()
+      .prefault({}),
     prometheus: z
       .object({
         enabled: z.boolean().default(true),

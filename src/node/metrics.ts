@@ -33,6 +33,17 @@ export function createNodeMetrics(registry = new Registry()) {
       registers: r,
     }),
     tips: new Gauge({ name: "stinger_node_tips", help: "Tips in the non-lazy pool", registers: r }),
+    confirmationHalted: new Gauge({
+      name: "stinger_node_confirmation_halted",
+      help: "1 when this node rejected a milestone (Merkle proof or receipt) and stopped confirming",
+      registers: r,
+    }),
+    ledgerIncluded: new Counter({
+      name: "stinger_node_transactions_total",
+      help: "Transactions referenced by confirmed milestones, by outcome",
+      labelNames: ["outcome"] as const,
+      registers: r,
+    }),
     httpRequests: new Counter({
       name: "stinger_node_http_requests_total",
       help: "REST requests by route template and status",

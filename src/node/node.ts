@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -7,15 +8,20 @@ import { splitHostPort } from "../config/common.ts";
 import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
+import { StingerError } from "../util/errors.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
 import { VERSION } from "../version.ts";
 import { createApiServer } from "./api/server.ts";
+import { completeAndSubmit, PowSlots } from "./api/submit.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
 import { loadOrCreateKeyFile, parseCooPrivateKeys } from "./coordinator/keys.ts";
+import { Faucet } from "./faucet/faucet.ts";
 import { GossipService } from "./gossip/service.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
+import { Ledger } from "./ledger/ledger.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { PowPool } from "./pow/pool.ts";
+import { importFullSnapshot } from "./snapshot/import.ts";
 import { Store } from "./store/store.ts";
 import { TangleEvents } from "./tangle/events.ts";
 import { RateMeter } from "./tangle/rates.ts";
@@ -40,12 +46,15 @@ function urlOf(app: FastifyInstance): string {
 /** Builds and runs a node: modules are wired here in dependency order and closed in reverse. */
 export class StingerNode {
   readonly store: Store;
+  readonly ledger: Ledger;
   readonly events = new TangleEvents();
   readonly tangle: Tangle;
   readonly identity: NodeIdentity;
   readonly metrics: NodeMetrics;
   readonly pow: PowPool | null;
   readonly coordinator: Coordinator | null = null;
+  readonly faucet: Faucet | null = null;
+  private readonly faucetPow: PowPool | null = null;
   readonly gossip: GossipService | null = null;
   private readonly cooPow: PowPool | null = null;
   private api: FastifyInstance | null = null;
@@ -63,10 +72,12 @@ export class StingerNode {
     this.metrics = createNodeMetrics();
     this.identity = loadOrCreateIdentity(at(join("p2pstore", "identity.key")));
     this.store = new Store(at(config.db.path));
+    this.ledger = new Ledger(this.store.root);
     const { protocol, tipsel } = config;
     const networkId = networkIdFromName(protocol.networkID);
     this.tangle = new Tangle(
       this.store,
+      this.ledger,
       {
         networkId,
         minPoWScore: protocol.minPoWScore,
@@ -110,6 +121,52 @@ export class StingerNode {
     this.pow = config.restAPI.powEnabled
       ? new PowPool(workers, config.restAPI.pow.maxQueue, this.metrics)
       : null;
+    if (config.faucet.enabled) {
+      const f = config.faucet;
+      const key = (runtime.env ?? process.env).FAUCET_PRV_KEY;
+      if (!key)
+        throw new StingerError(
+          "CONFIG_FAUCET_KEY",
+          "faucet.enabled needs FAUCET_PRV_KEY (hex seed || public key)",
+          { status: 400 },
+        );
+      const pow =
+        this.pow ??
+        (this.faucetPow = new PowPool(f.powWorkerCount || Math.max(1, cpus().length - 1), 4, null));
+      const submitDeps = {
+        powSlots: new PowSlots(1),
+        tangle: this.tangle,
+        pow,
+        networkId,
+        minPoWScore: protocol.minPoWScore,
+        refreshTipsMs: parseDuration(config.restAPI.pow.refreshTipsInterval),
+        powTimeoutMs: parseDuration(config.restAPI.pow.timeout),
+      };
+      const signal = new AbortController().signal;
+      this.faucet = new Faucet(
+        {
+          seed: parseFaucetKey(key),
+          bech32HRP: protocol.bech32HRP,
+          networkId,
+          amount: BigInt(f.amount),
+          smallAmount: BigInt(f.smallAmount),
+          maxAddressBalance: BigInt(f.maxAddressBalance),
+          maxOutputCount: f.maxOutputCount,
+          indexationMessage: f.indexationMessage,
+          batchTimeoutMs: parseDuration(f.batchTimeout),
+          giveUpAfterMilestones: tipsel.belowMaxDepth,
+        },
+        {
+          ledger: this.ledger,
+          tangle: this.tangle,
+          events: this.events,
+          issue: async (msg) =>
+            (await completeAndSubmit(submitDeps, msg, { client: "faucet", disconnectSignal: () => signal }))
+              .id,
+          log: log.child({ module: "faucet" }),
+        },
+      );
+    }
     if (config.coordinator.enabled) {
       const env = runtime.env ?? process.env;
       const seeds = env.COO_PRV_KEYS
@@ -133,9 +190,31 @@ export class StingerNode {
     }
   }
 
+  /**
+   * A new database gets its ledger from the full snapshot at `snapshots.fullPath` (the genesis); without
+   * one the ledger starts empty, so every transaction conflicts ("input not found"), as on a node that
+   * was never given the network's ledger.
+   */
+  private async initLedger(): Promise<void> {
+    if (this.ledger.initialized) return;
+    const log = this.runtime.log;
+    const path = resolve(this.runtime.baseDir, this.config.snapshots.fullPath);
+    if (existsSync(path)) {
+      const r = await importFullSnapshot(path, this.ledger, {
+        networkId: networkIdFromName(this.config.protocol.networkID),
+      });
+      log.info({ path, ...r, treasury: String(r.treasury) }, "ledger loaded from the full snapshot");
+      return;
+    }
+    const cmi = this.store.getNodeState().confirmedMilestoneIndex;
+    log.warn({ path }, "no snapshot file: the ledger starts empty and holds no tokens");
+    await this.ledger.loadSnapshot([], { milestoneId: new Uint8Array(32), amount: 0n }, cmi);
+  }
+
   async start(): Promise<void> {
     const { config } = this;
     const log = this.runtime.log;
+    await this.initLedger();
     await this.tangle.start();
     await this.gossip?.start();
     this.rates = new RateMeter(this.tangle);
@@ -144,6 +223,8 @@ export class StingerNode {
       rates: this.rates,
       gossip: this.gossip,
       store: this.store,
+      ledger: this.ledger,
+      faucet: this.faucet,
       pow: this.pow,
       identity: this.identity,
       log: log.child({ module: "api" }),
@@ -185,6 +266,7 @@ export class StingerNode {
       this.metricsUrl = `${urlOf(this.metricsServer)}/metrics`;
     }
     if (this.coordinator) await this.coordinator.start();
+    this.faucet?.start();
     log.info(
       {
         api: this.apiUrl,
@@ -200,6 +282,7 @@ export class StingerNode {
   }
 
   async close(): Promise<void> {
+    await this.faucet?.stop();
     await this.coordinator?.stop();
     await this.gossip?.stop();
     await this.api?.close();
@@ -207,6 +290,7 @@ export class StingerNode {
     await this.metricsServer?.close();
     await this.pow?.close();
     await this.cooPow?.close();
+    await this.faucetPow?.close();
     await this.tangle.idle();
     await this.store.close();
   }
@@ -214,4 +298,14 @@ export class StingerNode {
   describe(): Record<string, unknown> {
     return { peerId: this.identity.peerId, publicKey: toHex(this.identity.publicKey) };
   }
+}
+
+/** FAUCET_PRV_KEY as Hornet takes it: the 64-byte private key (seed || public key) or the 32-byte seed, hex. */
+function parseFaucetKey(hex: string): Uint8Array {
+  const clean = hex.trim().toLowerCase();
+  if (!/^([0-9a-f]{64}|[0-9a-f]{128})$/.test(clean))
+    throw new StingerError("CONFIG_FAUCET_KEY", "FAUCET_PRV_KEY must be 64 or 128 hex characters", {
+      status: 400,
+    });
+  return Buffer.from(clean.slice(0, 64), "hex");
 }

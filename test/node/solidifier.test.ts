@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import pino from "pino";
+import { Ledger } from "../../src/node/ledger/ledger.ts";
 import { Store } from "../../src/node/store/store.ts";
 import { TangleEvents } from "../../src/node/tangle/events.ts";
 import { NULL_MESSAGE_ID, Tangle } from "../../src/node/tangle/tangle.ts";
@@ -25,6 +26,7 @@ function setup() {
   const events = new TangleEvents();
   const tangle = new Tangle(
     store,
+    new Ledger(store.root),
     {
       networkId: NETWORK,
       minPoWScore: 0,

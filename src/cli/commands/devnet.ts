@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { gatewayConfigSchema } from "../../config/gateway.ts";
 import { parseConfig } from "../../config/load.ts";
@@ -9,8 +9,11 @@ import { Gateway } from "../../gateway/gateway.ts";
 import { issueApiToken } from "../../node/api/jwt.ts";
 import { loadOrCreateKeyFile } from "../../node/coordinator/keys.ts";
 import { StingerNode } from "../../node/node.ts";
-import { ed25519PublicKey } from "../../protocol/ed25519.ts";
+import { writeGenesisSnapshot } from "../../node/snapshot/genesis.ts";
+import { encodeAddress } from "../../protocol/bech32.ts";
+import { ed25519PublicKey, generateEd25519Seed } from "../../protocol/ed25519.ts";
 import { toHex } from "../../protocol/hex.ts";
+import { deriveBip44Seed, ed25519AddressOfSeed } from "../../protocol/slip10.ts";
 import { createLogger } from "../../util/logger.ts";
 import { fail, parseIntOption, parseNumberOption } from "../errors.ts";
 import { runUntilSignal } from "../run.ts";
@@ -42,6 +45,18 @@ interface DevnetOptions {
   gateway: boolean;
   gatewayPort: number;
   gatewayMetricsPort: number;
+}
+
+/**
+ * The devnet's wallet seed (32 bytes, hex, 0600), made on first start. The whole supply is minted to its
+ * first address (BIP44 m/44'/4218'/0'/0'/0', as iota.js derives it) and the faucet spends from there.
+ */
+function loadOrCreateDevnetSeed(file: string): Uint8Array {
+  if (!existsSync(file))
+    writeFileSync(file, `${toHex(generateEd25519Seed())}\n`, { mode: 0o600, flag: "wx" });
+  const hex = readFileSync(file, "utf8").trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${file}: not a 32-byte hex seed`);
+  return Buffer.from(hex, "hex");
 }
 
 export function registerDevnet(program: Command): void {
@@ -116,6 +131,18 @@ export function registerDevnet(program: Command): void {
         mkdirSync(dataDir, { recursive: true, mode: 0o700 });
         const seeds = loadOrCreateKeyFile(join(dataDir, "coordinator.keys"), DEVNET_DEFAULTS.coordinatorKeys);
         const log = createLogger({ level: opts.logLevel });
+        const seedFile = join(dataDir, "devnet.seed");
+        const faucetSeed = deriveBip44Seed(loadOrCreateDevnetSeed(seedFile), 0, false, 0);
+        const faucetAddress = encodeAddress("atoi", ed25519AddressOfSeed(faucetSeed));
+        const genesisFile = join(dataDir, "snapshots", "full_snapshot.bin");
+        if (!existsSync(genesisFile)) {
+          mkdirSync(dirname(genesisFile), { recursive: true });
+          await writeGenesisSnapshot({
+            path: genesisFile,
+            networkName: DEVNET_DEFAULTS.network,
+            mintAddress: ed25519AddressOfSeed(faucetSeed),
+          });
+        }
         const port = (base: number, i: number) => (base === 0 ? 0 : base + i);
         const nodes: StingerNode[] = [];
         for (let i = 0; i < opts.nodes; i++) {
@@ -135,8 +162,10 @@ export function registerDevnet(program: Command): void {
               // The devnet's gateway runs on loopback and names each client in X-Forwarded-For.
               trustedProxies: opts.gateway ? ["127.0.0.1"] : [],
             },
-            // Node 0 issues the milestones; the others learn them by gossip.
+            // Node 0 issues the milestones and runs the faucet; the others learn them by gossip.
             coordinator: { enabled: i === 0, interval: opts.milestoneInterval * 1000 },
+            faucet: { enabled: i === 0 },
+            snapshots: { fullPath: genesisFile },
             p2p: {
               bindMultiAddresses: [`/ip4/127.0.0.1/tcp/${port(opts.gossipPort, i)}`],
               reconnectInterval: "5s",
@@ -148,7 +177,8 @@ export function registerDevnet(program: Command): void {
           const config = parseConfig(nodeConfigSchema, input, "devnet");
           const baseDir = i === 0 ? dataDir : join(dataDir, `node${i}`);
           mkdirSync(baseDir, { recursive: true, mode: 0o700 });
-          const node = new StingerNode(config, { baseDir, log: log.child({ node: i }), env: {} });
+          const env = i === 0 ? { FAUCET_PRV_KEY: toHex(faucetSeed) } : {};
+          const node = new StingerNode(config, { baseDir, log: log.child({ node: i }), env });
           nodes.push(node);
           await node.start();
         }
@@ -190,7 +220,8 @@ export function registerDevnet(program: Command): void {
         const first = nodes[0]!;
         process.stdout.write(
           `stinger devnet ready: API ${first.apiUrl} (metrics ${first.metricsUrl}, gossip ${first.gossip!.listenAddresses()[0]}, network ${DEVNET_DEFAULTS.network}, ` +
-            `minPoWScore ${opts.minPowScore}, milestone every ${opts.milestoneInterval}s, data ${dataDir})\n`,
+            `minPoWScore ${opts.minPowScore}, milestone every ${opts.milestoneInterval}s, data ${dataDir}, ` +
+            `seed ${seedFile}, faucet ${faucetAddress})\n`,
         );
         for (let i = 1; i < nodes.length; i++) {
           process.stdout.write(

@@ -5,8 +5,11 @@ import { messageToJson } from "../../protocol/json.ts";
 import { deserializeMessage } from "../../protocol/message.ts";
 import { StingerError } from "../../util/errors.ts";
 import { type LingerLimits, lingerBeforeClose } from "../../util/lingering-close.ts";
+import type { Faucet } from "../faucet/faucet.ts";
+import { FAUCET_ROUTES, registerFaucetRoutes } from "../faucet/routes.ts";
 import type { GossipService } from "../gossip/service.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { PowPool } from "../pow/pool.ts";
 import type { Store } from "../store/store.ts";
@@ -14,6 +17,7 @@ import type { RateMeter } from "../tangle/rates.ts";
 import type { Tangle } from "../tangle/tangle.ts";
 import { badRequest, errorBody, notFound, notSynced } from "./errors.ts";
 import { verifyApiToken } from "./jwt.ts";
+import { registerLedgerRoutes } from "./ledger-routes.ts";
 import { parseIdParam, parseMilestoneIndex } from "./params.ts";
 import { createRoutePolicy } from "./route-policy.ts";
 import { PowSlots, submitMessage } from "./submit.ts";
@@ -23,6 +27,8 @@ export interface ApiDeps {
   gossip: GossipService | null;
   rates: RateMeter;
   store: Store;
+  ledger: Ledger;
+  faucet: Faucet | null;
   pow: PowPool | null;
   identity: NodeIdentity;
   log: Logger;
@@ -78,7 +84,10 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
   // Anything that is not JSON is a raw message, as in Hornet (iota.js sends application/octet-stream).
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
-  const policy = createRoutePolicy(deps.publicRoutes, deps.protectedRoutes);
+  const policy = createRoutePolicy(
+    deps.faucet ? [...deps.publicRoutes, FAUCET_ROUTES] : deps.publicRoutes,
+    deps.protectedRoutes,
+  );
   const submitDeps = { ...deps, powSlots: new PowSlots(deps.powJobsPerClient) };
   app.addHook("onRequest", async (req, reply) => {
     const access = policy(req.url);
@@ -222,6 +231,15 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     const ms = store.getMilestone(index);
     if (!ms) throw notFound(`milestone not found: ${index}`);
     return { data: { index, messageId: toHex(ms.messageId), timestamp: ms.timestamp } };
+  });
+
+  if (deps.faucet) registerFaucetRoutes(app, deps.faucet);
+  registerLedgerRoutes(app, {
+    ledger: deps.ledger,
+    tangle,
+    store,
+    bech32HRP: deps.bech32HRP,
+    maxResults: deps.maxResults,
   });
 
   // Hornet's peers API (protected by default: /api/v1/* outside the public list).

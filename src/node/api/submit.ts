@@ -84,8 +84,20 @@ export async function submitMessage(
   const { tangle } = deps;
   if (!tangle.isAlmostSynced()) throw notSynced();
   if (!isJson && body instanceof Uint8Array && isComplete(body)) return tangle.submit(body);
+  return completeAndSubmit(deps, decode(body, isJson), request);
+}
 
-  const msg = decode(body, isJson);
+/**
+ * Fills what a message lacks as Hornet does (network ID; parents from tip selection; nonce by remote
+ * PoW, with fresh tips every refresh interval), then submits it. The node's own messages (the faucet's)
+ * take this path too.
+ */
+export async function completeAndSubmit(
+  deps: SubmitDeps,
+  msg: Message,
+  request: SubmitRequest,
+): Promise<SubmitResult> {
+  const { tangle } = deps;
   if (msg.networkId === 0n && msg.nonce !== 0n)
     throw badRequest("invalid message: PoW done but networkId missing");
   if (msg.networkId === 0n) msg.networkId = deps.networkId;

@@ -1,10 +1,9 @@
 import type { Logger } from "pino";
 import { toHex } from "../../protocol/hex.ts";
 import { merkleRoot } from "../../protocol/merkle.ts";
-import { deserializeMessage, serializeMessage } from "../../protocol/message.ts";
+import { serializeMessage } from "../../protocol/message.ts";
 import { signMilestone } from "../../protocol/milestone.ts";
 import type { Message } from "../../protocol/types.ts";
-import { whiteFlag } from "../ledger/white-flag.ts";
 import type { PowPool } from "../pow/pool.ts";
 import type { Store } from "../store/store.ts";
 import { NULL_MESSAGE_ID, type Tangle } from "../tangle/tangle.ts";
@@ -131,14 +130,8 @@ export class Coordinator {
     const parents = await this.referenceTips(lastId);
     if (this.stopped) return;
 
-    const wf = whiteFlag(parents, {
-      message: (id) => {
-        const b = this.store.getMessage(id);
-        return b ? deserializeMessage(b, { validate: false }) : undefined;
-      },
-      isReferenced: (id) =>
-        compareBytes(id, NULL_MESSAGE_ID) === 0 || this.store.getMeta(id)?.r !== undefined,
-    });
+    // The same white flag every node will run on this milestone, against the same (confirmed) ledger.
+    const wf = await this.tangle.whiteFlag(parents, index);
     if (!wf) throw new Error("tips reference messages that are not stored");
     const now = Date.now();
     const payload = signMilestone(

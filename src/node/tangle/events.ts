@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import type { LedgerMutations } from "../ledger/ledger.ts";
+import type { WhiteFlagEntry } from "../ledger/white-flag.ts";
 
 export interface MilestoneEvent {
   index: number;
@@ -13,7 +15,9 @@ export interface TangleEventMap {
   /** a message stored before its parents: these parents are not stored yet */
   missingParents: [id: Uint8Array, missing: Uint8Array[]];
   latestMilestoneChanged: [MilestoneEvent];
-  milestoneConfirmed: [MilestoneEvent & { referenced: Uint8Array[] }];
+  milestoneConfirmed: [
+    MilestoneEvent & { referenced: Uint8Array[]; entries: WhiteFlagEntry[]; mutations: LedgerMutations },
+  ];
 }
 
 export class TangleEvents extends EventEmitter<TangleEventMap> {}

@@ -2,12 +2,14 @@ import type { Logger } from "pino";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { merkleRoot } from "../../protocol/merkle.ts";
-import { deserializeMessage, messageId } from "../../protocol/message.ts";
+import { deserializeMessage, messageId, milestoneId } from "../../protocol/message.ts";
 import { verifyMilestone } from "../../protocol/milestone.ts";
 import type { Message, MilestonePayload } from "../../protocol/types.ts";
 import { PAYLOAD_INDEXATION, PAYLOAD_MILESTONE, PAYLOAD_TRANSACTION } from "../../protocol/types.ts";
 import { StingerError } from "../../util/errors.ts";
-import { whiteFlag } from "../ledger/white-flag.ts";
+import type { Ledger, LedgerMutations } from "../ledger/ledger.ts";
+import { InvalidReceipt, receiptMutations } from "../ledger/receipt.ts";
+import { type WhiteFlagResult, whiteFlag } from "../ledger/white-flag.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { MessageMeta, Store } from "../store/store.ts";
 import { INCLUSION_STATES } from "../store/store.ts";
@@ -100,12 +102,15 @@ export class Tangle {
   private readonly inFlight = new Set<Promise<SubmitResult>>();
   private connectedPeers = 0;
   private readonly scorer = new PowScorer();
+  /** Set when this node could not agree with a milestone: it stops confirming rather than diverge. */
+  private halt: { index: number; reason: string } | undefined;
   /** Totals since start, sampled by RateMeter for /info. */
   storedTotal = 0;
   referencedTotal = 0;
 
   constructor(
     private readonly store: Store,
+    readonly ledger: Ledger,
     private readonly opts: TangleOptions,
     private readonly events: TangleEvents,
     private readonly log: Logger,
@@ -154,7 +159,13 @@ export class Tangle {
     return this.lmi !== 0 && this.cmi + 2 >= this.lmi;
   }
 
+  /** Why confirmation stopped (a Merkle root or receipt this node disagrees with), if it did. */
+  get halted(): { index: number; reason: string } | undefined {
+    return this.halt;
+  }
+
   isHealthy(now = Date.now()): boolean {
+    if (this.halt) return false;
     if (!this.isAlmostSynced()) return false;
     if (this.opts.requiresPeers && this.connectedPeers === 0) return false;
     return now - this.latestMilestoneTimestamp * 1000 < MAX_MILESTONE_AGE_MS;
@@ -410,29 +421,69 @@ export class Tangle {
     return this.confirming;
   }
 
+  /**
+   * White flag over `parents` against the ledger as confirmed now: what confirming milestone `index`
+   * with these parents would reference and change. The coordinator asks before it signs; confirm()
+   * asks again for the milestone it received. Null while the cone is not solid.
+   */
+  whiteFlag(parents: Uint8Array[], index: number): Promise<WhiteFlagResult | null> {
+    return whiteFlag(
+      parents,
+      {
+        bytes: (id) => this.store.getMessage(id),
+        isReferenced: (id) => toHex(id) === NULL_HEX || this.store.getMeta(id)?.r !== undefined,
+      },
+      this.ledger,
+      index,
+    );
+  }
+
+  private stopConfirming(index: number, reason: string, details: Record<string, unknown>): void {
+    if (this.halt) return;
+    this.halt = { index, reason };
+    // Loud on purpose: this node disagrees with the network and will not apply anything further.
+    this.log.fatal(
+      { index, reason, ...details },
+      "milestone rejected; confirmation halted and node unhealthy",
+    );
+    this.metrics?.confirmationHalted.set(1);
+  }
+
   private async confirm(index: number, msId: Uint8Array, timestamp: number): Promise<boolean> {
+    if (this.halt) return false;
     const bytes = this.store.getMessage(msId);
     if (!bytes) return false;
     const ms = deserializeMessage(bytes, { validate: false }).payload as MilestonePayload;
-    const result = whiteFlag(ms.parents, {
-      message: (id) => {
-        const b = this.store.getMessage(id);
-        return b ? deserializeMessage(b, { validate: false }) : undefined;
-      },
-      isReferenced: (id) => toHex(id) === NULL_HEX || this.store.getMeta(id)?.r !== undefined,
-    });
+    const result = await this.whiteFlag(ms.parents, index);
     if (!result) {
       this.log.warn({ index }, "milestone cone not solid yet");
       return false;
     }
     const root = merkleRoot(result.includedTransactions);
     if (toHex(root) !== toHex(ms.inclusionMerkleProof)) {
-      // A mismatch means this node and the coordinator disagree on the ledger: never apply it.
-      this.log.error(
-        { index, expected: toHex(ms.inclusionMerkleProof), computed: toHex(root) },
-        "milestone merkle root mismatch; confirmation halted",
-      );
+      // The coordinator saw another ledger outcome than this node: never apply it.
+      this.stopConfirming(index, "inclusion Merkle proof mismatch", {
+        expected: toHex(ms.inclusionMerkleProof),
+        computed: toHex(root),
+      });
       return false;
+    }
+    const mutations: LedgerMutations = result.mutations;
+    if (ms.receipt) {
+      try {
+        const r = receiptMutations(ms.receipt, {
+          milestoneId: milestoneId(ms),
+          messageId: msId,
+          index,
+          treasury: this.ledger.treasury(),
+        });
+        mutations.created.push(...r.created);
+        mutations.receipt = r.receipt;
+      } catch (err) {
+        if (!(err instanceof InvalidReceipt)) throw err;
+        this.stopConfirming(index, `invalid receipt: ${err.message}`, {});
+        return false;
+      }
     }
     await this.store.root.transaction(() => {
       for (const e of result.entries) {
@@ -446,6 +497,7 @@ export class Tangle {
       const msMeta = this.store.getMeta(msId);
       if (msMeta) this.store.metadata.put(msId, { ...msMeta, r: index, m: index, l: 0, y: index, o: index });
       this.store.tips.remove(msId);
+      this.ledger.applyInTransaction(index, mutations);
       this.store.state.put("node", { latestMilestoneIndex: this.lmi, confirmedMilestoneIndex: index });
     });
     this.cmi = index;
@@ -457,8 +509,19 @@ export class Tangle {
       timestamp,
       messageId: msId,
       referenced: [...result.entries.map((e) => e.id), msId],
+      entries: result.entries,
+      mutations,
     });
-    this.log.info({ index, referenced: result.entries.length + 1 }, "milestone confirmed");
+    this.log.info(
+      {
+        index,
+        referenced: result.entries.length + 1,
+        included: result.includedTransactions.length,
+        created: mutations.created.length,
+        consumed: mutations.spent.length,
+      },
+      "milestone confirmed",
+    );
     return true;
   }
 

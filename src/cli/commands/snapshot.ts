@@ -1,0 +1,116 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import { writeGenesisSnapshot } from "../../node/snapshot/genesis.ts";
+import { decodeAddress, encodeAddress } from "../../protocol/bech32.ts";
+import { fromHex, toHex } from "../../protocol/hex.ts";
+import { networkIdFromName } from "../../protocol/message.ts";
+import { BECH32_HRP_TESTNET, TOTAL_SUPPLY } from "../../protocol/params.ts";
+import { StingerError } from "../../util/errors.ts";
+import { fail, UsageError } from "../errors.ts";
+
+const HEX_ADDRESS = /^(?:0x)?[0-9a-fA-F]{64}$/;
+
+/** A 32-byte Ed25519 address from 64 hex characters (0x optional) or a bech32 address. */
+export function parseMintAddress(value: string): { address: Uint8Array; hrp?: string } {
+  if (HEX_ADDRESS.test(value)) return { address: fromHex(value.replace(/^0x/, "")) };
+  if (value.includes("1")) {
+    try {
+      const { hrp, address } = decodeAddress(value);
+      return { address: address.address, hrp };
+    } catch (err) {
+      throw new UsageError(
+        `--mint-address: not a bech32 Ed25519 address (${(err as Error).message}): ${value}`,
+      );
+    }
+  }
+  throw new UsageError(
+    `--mint-address: must be an Ed25519 address as 64 hex characters or in bech32, got "${value.slice(0, 80)}"`,
+  );
+}
+
+function parseTreasury(value: string): bigint {
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--treasury: must be a whole number of tokens, got "${value}"`);
+  const amount = BigInt(value);
+  if (amount >= TOTAL_SUPPLY) {
+    throw new UsageError(
+      `--treasury: ${amount} leaves nothing for the mint address (the total supply is ${TOTAL_SUPPLY})`,
+    );
+  }
+  return amount;
+}
+
+interface GenesisOptions {
+  networkId: string;
+  mintAddress: string;
+  treasury?: bigint;
+  out: string;
+  bech32Hrp?: string;
+}
+
+async function genesis(opts: GenesisOptions): Promise<void> {
+  if (opts.networkId.trim() === "") throw new UsageError("--network-id: the network name is empty");
+  const mint = parseMintAddress(opts.mintAddress);
+  const treasury = opts.treasury ?? 0n;
+  const hrp = opts.bech32Hrp ?? mint.hrp ?? BECH32_HRP_TESTNET;
+  let bech32: string;
+  try {
+    bech32 = encodeAddress(hrp, mint.address);
+  } catch (err) {
+    throw new UsageError(`--bech32-hrp: "${hrp}" cannot start a bech32 address (${(err as Error).message})`);
+  }
+  const out = resolve(opts.out);
+  if (existsSync(out)) throw new UsageError(`--out: ${opts.out} already exists; not replacing it`);
+  mkdirSync(dirname(out), { recursive: true });
+  let written: Awaited<ReturnType<typeof writeGenesisSnapshot>>;
+  try {
+    written = await writeGenesisSnapshot({
+      path: out,
+      networkName: opts.networkId,
+      mintAddress: mint.address,
+      treasury,
+    });
+  } catch (err) {
+    if (err instanceof StingerError && err.code === "SNAPSHOT_EXISTS") {
+      throw new UsageError(`--out: ${opts.out} already exists; not replacing it`);
+    }
+    throw err;
+  }
+  process.stdout.write(
+    `wrote genesis snapshot ${opts.out}: network "${opts.networkId}" (ID ${networkIdFromName(opts.networkId)}), ` +
+      `mint address ${toHex(mint.address)} (${bech32}) holds ${written.output.amount}, ` +
+      `treasury ${treasury}, supply ${TOTAL_SUPPLY}\n`,
+  );
+}
+
+export function registerSnapshot(program: Command): void {
+  const snapshot = program.command("snapshot").description("Hornet 1.x snapshot files");
+  snapshot
+    .command("genesis")
+    .description(
+      "write the genesis full snapshot of a private network (as Hornet's `tool snap-gen`): milestone 0, " +
+        "all tokens on one address except the treasury",
+    )
+    .requiredOption(
+      "--network-id <name>",
+      'network name, e.g. "private_tangle@1" (the network ID is its hash)',
+    )
+    .requiredOption(
+      "--mint-address <address>",
+      "Ed25519 address that gets the tokens: 64 hex characters or bech32",
+    )
+    .option("--treasury <amount>", "tokens in the treasury output (default: 0)", parseTreasury)
+    .requiredOption("--out <file>", "snapshot file to write (must not exist)")
+    .option(
+      "--bech32-hrp <hrp>",
+      `HRP for printing the address (default: the address's own, else "${BECH32_HRP_TESTNET}")`,
+    )
+    .action(async (opts: GenesisOptions) => {
+      try {
+        await genesis(opts);
+      } catch (err) {
+        fail(err);
+      }
+    });
+}
