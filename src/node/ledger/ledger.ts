@@ -79,7 +79,7 @@ function split34(concat: Uint8Array): Uint8Array[] {
 
 function concat(ids: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(ids.length * 34);
-  ids.forEach((id, i) => out.set(id, i * 34));
+  for (let i = 0; i < ids.length; i++) out.set(ids[i]!, i * 34);
   return out;
 }
 
