@@ -196,6 +196,19 @@ export function registerLedgerRoutes(app: FastifyInstance, deps: LedgerRouteDeps
       treasury: Number(ledger.treasury().amount),
     },
   }));
+  // Reads the whole ledger: protected (as every /api/plugins route) and meant for operators and tests.
+  app.get("/api/plugins/stinger/ledger/verify", async () => {
+    const c = ledger.verify();
+    return {
+      data: {
+        ...c,
+        unspentSum: Number(c.unspentSum),
+        treasury: Number(c.treasury),
+        supply: Number(c.unspentSum + c.treasury),
+        ok: c.problems.length === 0,
+      },
+    };
+  });
   app.get("/api/plugins/stinger/ledger/:index", async (req) => {
     const index = parseMilestoneIndex((req.params as { index?: string }).index);
     const diff = ledger.diff(index);

@@ -57,6 +57,18 @@ export interface MilestoneDiff {
   newTreasury?: Treasury;
 }
 
+export interface LedgerCheck {
+  ledgerIndex: number;
+  stateHash: string;
+  recomputedStateHash: string;
+  unspentOutputs: number;
+  addresses: number;
+  unspentSum: bigint;
+  treasury: bigint;
+  /** empty when the ledger is consistent */
+  problems: string[];
+}
+
 export interface ReceiptRecord {
   migratedAt: number;
   milestoneIndex: number;
@@ -289,29 +301,58 @@ export class Ledger {
     this.writeState(next);
   }
 
-  /** The unspent-set digest rebuilt from every unspent output, to check the running one. */
-  recomputeStateHash(): Uint8Array {
+  /**
+   * Checks the whole ledger against itself (reads every output: for operators and tests, not a hot path):
+   * the state hash rebuilt from the unspent outputs equals the running one, unspent outputs plus the
+   * treasury hold `supply`, and every address record equals the sum of its unspent outputs.
+   */
+  verify(): LedgerCheck {
     let digest = 0n;
+    let unspent = 0n;
+    let outputs = 0;
+    const byAddress = new Map<string, AddressBalance>();
     for (const { key, value } of this.outputs.getRange()) {
       if (this.spents.doesExist(key)) continue;
-      digest = addDigest(digest, decodeOutput(copy(key), value));
+      const o = decodeOutput(copy(key), value);
+      outputs++;
+      digest = addDigest(digest, o);
+      unspent += o.amount;
+      const k = toHex(o.address);
+      const b = byAddress.get(k) ?? { balance: 0n, dustAllowance: 0n, dustOutputs: 0 };
+      b.balance += o.amount;
+      if (o.outputType === 1) b.dustAllowance += o.amount;
+      if (isDust(o)) b.dustOutputs++;
+      byAddress.set(k, b);
     }
-    return ledgerStateHash(digest, this.treasury());
-  }
-
-  /** Sum of unspent outputs plus the treasury: the total supply in a healthy ledger. */
-  unspentSum(): bigint {
-    let sum = this.treasury().amount;
-    for (const { key, value } of this.outputs.getRange()) {
-      if (!this.spents.doesExist(key)) sum += decodeOutput(copy(key), value).amount;
+    const problems: string[] = [];
+    const same = (a: AddressBalance, b: AddressBalance) =>
+      a.balance === b.balance && a.dustAllowance === b.dustAllowance && a.dustOutputs === b.dustOutputs;
+    let addresses = 0;
+    for (const { key, value } of this.balances.getRange()) {
+      addresses++;
+      const k = toHex(key);
+      const stored = decodeBalance(value);
+      const actual = byAddress.get(k) ?? ZERO_BALANCE;
+      if (!same(stored, actual))
+        problems.push(`balance of ${k} is ${stored.balance}, its outputs hold ${actual.balance}`);
+      byAddress.delete(k);
     }
-    return sum;
-  }
-
-  /** Every address balance record, for invariant checks (balance = sum of its unspent outputs). */
-  *allBalances(): Generator<{ address: Uint8Array; balance: AddressBalance }> {
-    for (const { key, value } of this.balances.getRange())
-      yield { address: copy(key), balance: decodeBalance(value) };
+    for (const k of byAddress.keys()) problems.push(`address ${k} has unspent outputs but no balance record`);
+    const treasury = this.treasury();
+    const stateHash = this.stateHash();
+    const recomputed = ledgerStateHash(digest, treasury);
+    if (toHex(recomputed) !== toHex(stateHash))
+      problems.push("the running state hash differs from the recomputed one");
+    return {
+      ledgerIndex: this.index,
+      stateHash: toHex(stateHash),
+      recomputedStateHash: toHex(recomputed),
+      unspentOutputs: outputs,
+      addresses,
+      unspentSum: unspent,
+      treasury: treasury.amount,
+      problems,
+    };
   }
 
   private putOutput(o: LedgerOutput): void {
