@@ -206,9 +206,7 @@ export class StingerNode {
       log.info({ path, ...r, treasury: String(r.treasury) }, "ledger loaded from the full snapshot");
       return;
     }
-    const cmi = this.store.getNodeState().confirmedMilestoneIndex;
     log.warn({ path }, "no snapshot file: the ledger starts empty and holds no tokens");
-    await this.ledger.loadSnapshot([], { milestoneId: new Uint8Array(32), amount: 0n }, cmi);
   }
 
   async start(): Promise<void> {

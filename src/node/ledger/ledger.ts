@@ -261,8 +261,8 @@ export class Ledger {
    * also marks the milestone's messages referenced, so message metadata and ledger commit together.
    */
   applyInTransaction(index: number, m: LedgerMutations): void {
-    const state = this.state;
-    if (!state) throw new Error("the ledger has no snapshot loaded");
+    // Without a snapshot the ledger is empty: nothing unspent, no treasury.
+    const state = this.state ?? { digest: "0" };
     let digest = BigInt(`0x${state.digest}`);
     const deltas = new Map<string, { address: Uint8Array; delta: AddressBalance }>();
     for (const o of m.created) {
