@@ -181,7 +181,9 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
   }
 
   before(async () => {
-    devnet = await startDevnet({ milestoneInterval: 0.5 });
+    // One milestone a second: at two a second a follower on a loaded 2-core machine could fall more
+    // than two milestones behind for good, and then (rightly) answer metadata 503 "not synced".
+    devnet = await startDevnet({ milestoneInterval: 1 });
     token = jwtFor(devnet.dataDir);
     followerPort = await freePort();
     mkdirSync(join(followerDir, "p2pstore"), { recursive: true });
@@ -349,7 +351,15 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
       // The coordinator goes on issuing milestones: while the follower is more than two behind the
       // latest it answers metadata with 503 (not synced), as Hornet does. Wait for an answer.
       const seen = await waitFor(
-        () => metadata(followerUrl, id),
+        async () => {
+          const r = await getJson<{ data: Meta }>(`${followerUrl}/api/v1/messages/${id}/metadata`);
+          if (r.status === 200) return r.body.data;
+          const info = (await getJson<{ data: Record<string, unknown> }>(`${followerUrl}/api/v1/info`)).body
+            .data;
+          throw new Error(
+            `${r.status}, follower lmi ${info.latestMilestoneIndex} cmi ${info.confirmedMilestoneIndex}`,
+          );
+        },
         30_000,
         `metadata of ${id} on the follower`,
       );
