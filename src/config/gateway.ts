@@ -45,7 +45,8 @@ export const gatewayConfigSchema = z
       .prefault({}),
     routes: z
       .object({
-        public: z.array(z.string()).default(DEFAULT_PUBLIC_ROUTES),
+        // The node's public list plus its faucet (a node without one answers 403 there).
+        public: z.array(z.string()).default([...DEFAULT_PUBLIC_ROUTES, "/api/plugins/faucet/*"]),
         protected: z.array(z.string()).default(DEFAULT_PROTECTED_ROUTES),
         /**
          * Scopes a credential must carry for groups of protected routes (first matching group wins);

@@ -563,6 +563,8 @@ export class Gateway {
 
   /** A message submit, and "pow" when it lacks a nonce: the node would do the PoW. */
   private submitKind(req: IncomingMessage, body: Buffer | undefined): "none" | "submit" | "pow" {
+    // A faucet request makes the node issue (and mine) a transaction: it costs what a submit does.
+    if (req.method === "POST" && (req.url ?? "").startsWith("/api/plugins/faucet/enqueue")) return "submit";
     if (req.method !== "POST" || !(req.url ?? "").startsWith("/api/v1/messages") || !body) return "none";
     const json = (req.headers["content-type"] ?? "").startsWith("application/json");
     let needsPow: boolean;
