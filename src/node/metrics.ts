@@ -38,7 +38,7 @@ export function createNodeMetrics(registry = new Registry()) {
       help: "1 when this node rejected a milestone (Merkle proof or receipt) and stopped confirming",
       registers: r,
     }),
-    ledgerIncluded: new Counter({
+    transactions: new Counter({
       name: "stinger_node_transactions_total",
       help: "Transactions referenced by confirmed milestones, by outcome",
       labelNames: ["outcome"] as const,

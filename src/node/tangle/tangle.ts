@@ -502,6 +502,12 @@ export class Tangle {
     });
     this.cmi = index;
     this.metrics?.referenced.inc(result.entries.length + 1);
+    if (this.metrics) {
+      const conflicting = result.entries.filter((e) => e.inclusion === 2).length;
+      if (result.includedTransactions.length > 0)
+        this.metrics.transactions.inc({ outcome: "included" }, result.includedTransactions.length);
+      if (conflicting > 0) this.metrics.transactions.inc({ outcome: "conflicting" }, conflicting);
+    }
     this.referencedTotal += result.entries.length + 1;
     this.updateGauges();
     this.events.emit("milestoneConfirmed", {
