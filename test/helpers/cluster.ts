@@ -1,8 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeGenesisSnapshot } from "../../src/node/snapshot/genesis.ts";
+import { generateEd25519Seed } from "../../src/protocol/keys.ts";
 import { BIN, type RunningNode, removeDir, startNode, tempDir } from "./devnet.ts";
 import { freePort, jwtFor, newIdentity } from "./peers.ts";
+import { type Wallet, wallet } from "./transactions.ts";
+
+/** The network name every cluster node has (`protocol.networkID`); the message network ID derives from it. */
+export const CLUSTER_NETWORK = "private_tangle1";
 
 export interface ClusterNode {
   dir: string;
@@ -20,6 +26,23 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  minPoWScore?: number;
+  milestoneInterval?: string;
+  restAPI?: Record<string, unknown>;
+  /**
+   * Give every node the same genesis snapshot (at the default `snapshots.fullPath`), minting the whole
+   * supply to a fresh wallet returned as `mint`. Without it the nodes have no snapshot: their ledgers
+   * start empty and every transaction conflicts (input not found).
+   */
+  genesis?: boolean;
+}
+
+export interface GenesisCluster extends Cluster {
+  /** the wallet that owns the genesis output (ID: 34 zero bytes, the whole supply) */
+  mint: Wallet;
+}
+
 /**
  * N separate `stinger node` processes on loopback, all peered by gossip, node 0 running the coordinator:
  * unlike `stinger devnet --nodes N` (one process), one of them can be killed and restarted alone.
@@ -27,8 +50,10 @@ export interface Cluster {
  */
 export async function startCluster(
   n: number,
-  opts: { minPoWScore?: number; milestoneInterval?: string; restAPI?: Record<string, unknown> } = {},
-): Promise<Cluster> {
+  opts: ClusterOptions & { genesis: true },
+): Promise<GenesisCluster>;
+export async function startCluster(n: number, opts?: ClusterOptions): Promise<Cluster>;
+export async function startCluster(n: number, opts: ClusterOptions = {}): Promise<Cluster | GenesisCluster> {
   const keys = spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" });
   const coo = (JSON.parse(keys.stdout) as { keys: { publicKey: string; privateKey: string }[] }).keys[0]!;
   const specs = await Promise.all(
@@ -48,7 +73,7 @@ export async function startCluster(
       JSON.stringify({
         node: { alias: `node-${i}` },
         protocol: {
-          networkID: "private_tangle1",
+          networkID: CLUSTER_NETWORK,
           minPoWScore: opts.minPoWScore ?? 1,
           milestonePublicKeyCount: 1,
           publicKeyRanges: [{ key: coo.publicKey }],
@@ -69,6 +94,16 @@ export async function startCluster(
     );
     return file;
   });
+  let mint: Wallet | undefined;
+  if (opts.genesis) {
+    // One file, copied: every node starts from byte-identical ledger state. The path is the config
+    // default, snapshots/full_snapshot.bin beside config.json.
+    mint = wallet(generateEd25519Seed());
+    const files = specs.map((s) => join(s.dir, "snapshots", "full_snapshot.bin"));
+    for (const s of specs) mkdirSync(join(s.dir, "snapshots"), { recursive: true });
+    await writeGenesisSnapshot({ path: files[0]!, networkName: CLUSTER_NETWORK, mintAddress: mint.address });
+    for (const f of files.slice(1)) copyFileSync(files[0]!, f);
+  }
   const env = (i: number) => (i === 0 ? { COO_PRV_KEYS: coo.privateKey } : {});
   const nodes: ClusterNode[] = specs.map((s) => ({
     dir: s.dir,
@@ -81,7 +116,7 @@ export async function startCluster(
       node.running = await startNode(configs[i]!, env(i));
     }),
   );
-  return {
+  const cluster: Cluster = {
     nodes,
     async restart(i) {
       nodes[i]!.running = await startNode(configs[i]!, env(i));
@@ -94,4 +129,5 @@ export async function startCluster(
       }
     },
   };
+  return mint ? { ...cluster, mint } : cluster;
 }
