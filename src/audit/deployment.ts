@@ -112,6 +112,10 @@ export async function loadDeployment(
     }
     const rest = splitHostPort(config.restAPI.bindAddress);
     privatePorts.push({ port: rest.port, protocol: "tcp", service: "node REST API", bindHost: rest.host });
+    if (config.mqtt.enabled && config.mqtt.bindAddress) {
+      const mqtt = splitHostPort(config.mqtt.bindAddress);
+      privatePorts.push({ port: mqtt.port, protocol: "tcp", service: "node MQTT", bindHost: mqtt.host });
+    }
     if (config.prometheus.enabled) {
       const metrics = splitHostPort(config.prometheus.bindAddress);
       privatePorts.push({

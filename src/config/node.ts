@@ -163,6 +163,21 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    mqtt: z
+      .object({
+        /** the TIP-16 event API: WebSocket at /mqtt on the REST port, and TCP on bindAddress */
+        enabled: z.boolean().default(true),
+        /** TCP listener; loopback by default ("" = WebSocket only) */
+        bindAddress: z.union([hostPort, z.literal("")]).default("127.0.0.1:1883"),
+        maxConnections: z.number().int().min(1).max(100_000).default(1000),
+        maxSubscriptionsPerClient: z.number().int().min(1).max(100_000).default(1000),
+        /** unsent bytes a client may have before it is dropped as too slow */
+        maxClientBuffer: z.union([z.string(), z.number().int().positive()]).default("4M"),
+        /** Hornet's: empty topic entries kept before they are cleaned up */
+        topicCleanupThreshold: z.number().int().min(1).default(10_000),
+      })
+      .strict()
+      .prefault({}),
     snapshots: z
       .object({
         /** the full snapshot a node with an empty database starts its ledger from (e.g. the genesis) */

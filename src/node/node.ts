@@ -20,6 +20,8 @@ import { GossipService } from "./gossip/service.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { createNodeMetrics, type NodeMetrics } from "./metrics.ts";
+import { MqttBroker } from "./mqtt/broker.ts";
+import { EventPublisher } from "./mqtt/publisher.ts";
 import { PowPool } from "./pow/pool.ts";
 import { importFullSnapshot } from "./snapshot/import.ts";
 import { Store } from "./store/store.ts";
@@ -54,6 +56,7 @@ export class StingerNode {
   readonly pow: PowPool | null;
   readonly coordinator: Coordinator | null = null;
   readonly faucet: Faucet | null = null;
+  readonly mqtt: MqttBroker | null = null;
   private readonly faucetPow: PowPool | null = null;
   readonly gossip: GossipService | null = null;
   private readonly cooPow: PowPool | null = null;
@@ -121,6 +124,19 @@ export class StingerNode {
     this.pow = config.restAPI.powEnabled
       ? new PowPool(workers, config.restAPI.pow.maxQueue, this.metrics)
       : null;
+    if (config.mqtt.enabled) {
+      this.mqtt = new MqttBroker(
+        {
+          bindAddress: config.mqtt.bindAddress,
+          maxConnections: config.mqtt.maxConnections,
+          maxSubscriptionsPerClient: config.mqtt.maxSubscriptionsPerClient,
+          maxClientBuffer: parseSize(config.mqtt.maxClientBuffer),
+          topicCleanupThreshold: config.mqtt.topicCleanupThreshold,
+        },
+        log.child({ module: "mqtt" }),
+        this.metrics.registry,
+      );
+    }
     if (config.faucet.enabled) {
       const f = config.faucet;
       const key = (runtime.env ?? process.env).FAUCET_PRV_KEY;
@@ -223,6 +239,7 @@ export class StingerNode {
       store: this.store,
       ledger: this.ledger,
       faucet: this.faucet,
+      mqtt: this.mqtt,
       pow: this.pow,
       identity: this.identity,
       log: log.child({ module: "api" }),
@@ -246,6 +263,17 @@ export class StingerNode {
       powJobsPerClient: config.restAPI.pow.maxJobsPerClient,
       trustedProxies: config.restAPI.trustedProxies,
     });
+    if (this.mqtt) {
+      await this.mqtt.start();
+      new EventPublisher({
+        broker: this.mqtt,
+        events: this.events,
+        tangle: this.tangle,
+        store: this.store,
+        ledger: this.ledger,
+        bech32HRP: config.protocol.bech32HRP,
+      }).start();
+    }
     const bind = splitHostPort(config.restAPI.bindAddress);
     await this.api.listen(bind);
     this.apiUrl = urlOf(this.api);
@@ -269,6 +297,7 @@ export class StingerNode {
       {
         api: this.apiUrl,
         metrics: this.metricsUrl || undefined,
+        mqtt: this.mqtt?.tcpUrl || undefined,
         peerId: this.identity.peerId,
         gossip: this.gossip?.listenAddresses(),
         networkId: config.protocol.networkID,
@@ -284,6 +313,7 @@ export class StingerNode {
     await this.coordinator?.stop();
     await this.gossip?.stop();
     await this.api?.close();
+    await this.mqtt?.close();
     this.rates?.close();
     await this.metricsServer?.close();
     await this.pow?.close();

@@ -51,6 +51,7 @@ describe("fixture host 'weak': every planted weakness is found with its id and s
     ["NET-001", "medium", /0\.0\.0\.0:6379/],
     ["NET-002", "high", /0\.0\.0\.0:14265/],
     ["NET-002", "high", /\[::\]:8081/],
+    ["NET-002", "high", /0\.0\.0\.0:1883/],
     ["NET-005", "critical", /2375/],
     ["NET-006", "info", /15600/],
     ["NET-008", "low", /udp6: 1 malformed line/],

@@ -10,6 +10,8 @@ export interface RunningDevnet {
   url: string;
   metricsUrl: string;
   gossipAddress: string;
+  /** node 0's MQTT over TCP (its WebSocket is `${url}/mqtt`) */
+  mqttUrl: string;
   /** APIs of nodes 1.. when started with --nodes */
   nodeUrls: string[];
   /** with `gateway: true`: the HTTPS gateway in front of all nodes, its CA file and metrics */
@@ -57,6 +59,8 @@ export async function startDevnet(
     "0",
     "--gossip-port",
     "0",
+    "--mqtt-port",
+    "0",
     "--min-pow-score",
     String(opts.minPoWScore ?? 1),
     "--milestone-interval",
@@ -76,6 +80,7 @@ export async function startDevnet(
   });
   let metricsUrl = "";
   let gossipAddress = "";
+  let mqttUrl = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
@@ -87,6 +92,7 @@ export async function startDevnet(
       if (m) {
         metricsUrl = /metrics (http:\/\/\S+),/.exec(out)?.[1] ?? "";
         gossipAddress = /gossip (\/\S+),/.exec(out)?.[1] ?? "";
+        mqttUrl = /mqtt (mqtt:\/\/\S+),/.exec(out)?.[1] ?? "";
         clearTimeout(timer);
         resolve(m[1]!);
       }
@@ -117,6 +123,7 @@ export async function startDevnet(
     url,
     metricsUrl,
     gossipAddress,
+    mqttUrl,
     gateway,
     nodeUrls: [...out.matchAll(/devnet node \d+: API (http:\/\/\S+)/g)].map((m) => m[1]!),
     stdout: () => out,
@@ -166,7 +173,8 @@ export async function startNode(
 ): Promise<RunningNode> {
   const proc = spawnOwned(process.execPath, [BIN, "node", "--config", configFile], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
+    // Many test nodes at once: their MQTT TCP listeners take any free port unless a test says otherwise.
+    env: { ...process.env, STINGER_MQTT_BINDADDRESS: "127.0.0.1:0", ...env },
   });
   let err = "";
   proc.stderr!.on("data", (d) => {

@@ -28,6 +28,7 @@ export const DEVNET_DEFAULTS = {
   nodes: 2,
   gatewayPort: 8443,
   gatewayMetricsPort: 9310,
+  mqttPort: 1883,
   network: "private_tangle1",
   coordinatorKeys: 2,
 };
@@ -45,6 +46,7 @@ interface DevnetOptions {
   gateway: boolean;
   gatewayPort: number;
   gatewayMetricsPort: number;
+  mqttPort: number;
 }
 
 /**
@@ -124,6 +126,12 @@ export function registerDevnet(program: Command): void {
       parseIntOption("--gateway-metrics-port", 0, 65535),
       DEVNET_DEFAULTS.gatewayMetricsPort,
     )
+    .option(
+      "--mqtt-port <port>",
+      "first MQTT (TCP) port on 127.0.0.1 (node i: port + i; 0 = any free port); WebSocket is /mqtt on the API port",
+      parseIntOption("--mqtt-port", 0, 65535),
+      DEVNET_DEFAULTS.mqttPort,
+    )
     .option("--no-gateway", "run the nodes only, without the gateway in front")
     .action(async (opts: DevnetOptions) => {
       try {
@@ -172,6 +180,7 @@ export function registerDevnet(program: Command): void {
               heartbeatInterval: "1s",
             },
             prometheus: { bindAddress: `127.0.0.1:${port(opts.metricsPort, i)}` },
+            mqtt: { bindAddress: `127.0.0.1:${port(opts.mqttPort, i)}` },
             logger: { level: opts.logLevel as "info" },
           };
           const config = parseConfig(nodeConfigSchema, input, "devnet");
@@ -219,13 +228,13 @@ export function registerDevnet(program: Command): void {
         }
         const first = nodes[0]!;
         process.stdout.write(
-          `stinger devnet ready: API ${first.apiUrl} (metrics ${first.metricsUrl}, gossip ${first.gossip!.listenAddresses()[0]}, network ${DEVNET_DEFAULTS.network}, ` +
+          `stinger devnet ready: API ${first.apiUrl} (metrics ${first.metricsUrl}, gossip ${first.gossip!.listenAddresses()[0]}, mqtt ${first.mqtt?.tcpUrl}, network ${DEVNET_DEFAULTS.network}, ` +
             `minPoWScore ${opts.minPowScore}, milestone every ${opts.milestoneInterval}s, data ${dataDir}, ` +
             `seed ${seedFile}, faucet ${faucetAddress})\n`,
         );
         for (let i = 1; i < nodes.length; i++) {
           process.stdout.write(
-            `stinger devnet node ${i}: API ${nodes[i]!.apiUrl} (metrics ${nodes[i]!.metricsUrl})\n`,
+            `stinger devnet node ${i}: API ${nodes[i]!.apiUrl} (metrics ${nodes[i]!.metricsUrl}, mqtt ${nodes[i]!.mqtt?.tcpUrl})\n`,
           );
         }
         if (gatewayLine) process.stdout.write(gatewayLine);

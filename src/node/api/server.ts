@@ -11,6 +11,7 @@ import type { GossipService } from "../gossip/service.ts";
 import type { NodeIdentity } from "../identity/identity.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { NodeMetrics } from "../metrics.ts";
+import type { MqttBroker } from "../mqtt/broker.ts";
 import type { PowPool } from "../pow/pool.ts";
 import type { Store } from "../store/store.ts";
 import type { RateMeter } from "../tangle/rates.ts";
@@ -29,6 +30,7 @@ export interface ApiDeps {
   store: Store;
   ledger: Ledger;
   faucet: Faucet | null;
+  mqtt: MqttBroker | null;
   pow: PowPool | null;
   identity: NodeIdentity;
   log: Logger;
@@ -89,16 +91,29 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     deps.protectedRoutes,
   );
   const submitDeps = { ...deps, powSlots: new PowSlots(deps.powJobsPerClient) };
-  app.addHook("onRequest", async (req, reply) => {
-    const access = policy(req.url);
-    if (access === "public") return;
-    if (access === "forbidden") return sendError(reply, 403, "route is not exposed");
-    const header = req.headers.authorization ?? "";
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    if (!token) return sendError(reply, 401, "missing or malformed jwt");
+  /** The route policy's answer for a request: null to let it through, else the status to refuse with. */
+  const denial = async (
+    url: string,
+    authorization: string | undefined,
+  ): Promise<{ status: number; message: string } | null> => {
+    const access = policy(url);
+    if (access === "public") return null;
+    if (access === "forbidden") return { status: 403, message: "route is not exposed" };
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+    if (!token) return { status: 401, message: "missing or malformed jwt" };
     if (!(await verifyApiToken(token, deps.identity, deps.jwtSalt)))
-      return sendError(reply, 401, "invalid or expired jwt");
+      return { status: 401, message: "invalid or expired jwt" };
+    return null;
+  };
+  app.addHook("onRequest", async (req, reply) => {
+    const d = await denial(req.url, req.headers.authorization);
+    if (d) return sendError(reply, d.status, d.message);
   });
+  // MQTT over WebSocket on the REST port, under the same route policy as any request to /mqtt.
+  deps.mqtt?.attachWebSocket(
+    app.server,
+    async (req) => (await denial(req.url ?? "/", req.headers.authorization))?.status ?? null,
+  );
 
   app.addHook("onResponse", async (req, reply) => {
     deps.metrics?.httpRequests.inc({

@@ -1,0 +1,219 @@
+import type { Server as HttpServer, IncomingMessage } from "node:http";
+import { createServer, type Server, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { Aedes, type Client } from "aedes";
+import type { Logger } from "pino";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { createWebSocketStream, WebSocketServer } from "ws";
+import { splitHostPort } from "../../config/common.ts";
+import { isSubscribable, SubscriptionIndex } from "./topics.ts";
+
+export interface MqttOptions {
+  /** TCP listener ("" = none) */
+  bindAddress: string;
+  maxConnections: number;
+  maxSubscriptionsPerClient: number;
+  /** bytes a client may have waiting to be sent before it is disconnected as too slow */
+  maxClientBuffer: number;
+  topicCleanupThreshold: number;
+}
+
+function createMqttMetrics(registry: Registry | null) {
+  const r = registry ? [registry] : [];
+  return {
+    clients: new Gauge({ name: "stinger_node_mqtt_clients", help: "Connected MQTT clients", registers: r }),
+    subscriptions: new Gauge({
+      name: "stinger_node_mqtt_subscriptions",
+      help: "Active MQTT subscriptions",
+      registers: r,
+    }),
+    sent: new Counter({
+      name: "stinger_node_mqtt_messages_sent_total",
+      help: "MQTT messages delivered to clients",
+      registers: r,
+    }),
+    droppedSlow: new Counter({
+      name: "stinger_node_mqtt_dropped_slow_clients_total",
+      help: "Clients disconnected because they did not read fast enough",
+      registers: r,
+    }),
+    refused: new Counter({
+      name: "stinger_node_mqtt_refused_total",
+      help: "Refused client actions, by kind",
+      labelNames: ["kind"] as const,
+      registers: r,
+    }),
+  };
+}
+
+/**
+ * The node's MQTT 3.1.1 broker (aedes): TCP on `mqtt.bindAddress` and WebSocket at `/mqtt` on the REST
+ * server, as Hornet serves it. Only the node publishes (QoS 0, never retained); clients may subscribe to
+ * TIP-16 topics, within a per-client cap; a client whose unsent data passes `maxClientBuffer` is
+ * disconnected, so a subscriber that stops reading cannot make the node's memory grow.
+ */
+export class MqttBroker {
+  readonly subscriptions: SubscriptionIndex;
+  private readonly metrics;
+  private broker: Aedes | undefined;
+  private tcp: Server | undefined;
+  private readonly ws = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    perMessageDeflate: false,
+  });
+  /** per connection: the bytes it has waiting (the stream's buffer plus, for WebSockets, the socket's) */
+  private readonly buffered = new WeakMap<object, () => number>();
+  private readonly perClient = new WeakMap<Client, Set<string>>();
+  private readonly onSubscribe: ((topic: string) => void)[] = [];
+  tcpUrl = "";
+
+  constructor(
+    private readonly opts: MqttOptions,
+    private readonly log: Logger,
+    registry: Registry | null,
+  ) {
+    this.subscriptions = new SubscriptionIndex(opts.topicCleanupThreshold);
+    this.metrics = createMqttMetrics(registry);
+  }
+
+  /** Called with each newly subscribed filter (to publish the current state, as Hornet does). */
+  onNewSubscription(fn: (filter: string) => void): void {
+    this.onSubscribe.push(fn);
+  }
+
+  async start(): Promise<void> {
+    const broker = await Aedes.createBroker({
+      // Clients of the event API only listen: the node is the sole publisher.
+      authorizePublish: (client, _packet, done) => {
+        if (client) {
+          this.metrics.refused.inc({ kind: "publish" });
+          done(new Error("publishing is not allowed on this broker"));
+        } else done(null);
+      },
+      authorizeSubscribe: (client, sub, done) => {
+        const mine = this.perClient.get(client) ?? new Set<string>();
+        if (!isSubscribable(sub.topic)) {
+          this.metrics.refused.inc({ kind: "topic" });
+          return done(new Error(`not a TIP-16 topic: ${sub.topic}`));
+        }
+        if (!mine.has(sub.topic) && mine.size >= this.opts.maxSubscriptionsPerClient) {
+          this.metrics.refused.inc({ kind: "subscriptions" });
+          return done(new Error("too many subscriptions"));
+        }
+        done(null, { ...sub, qos: 0 });
+      },
+      preConnect: (_client, _packet, done) => {
+        if (broker.connectedClients >= this.opts.maxConnections) {
+          this.metrics.refused.inc({ kind: "connection" });
+          return done(new Error("too many MQTT clients"), false);
+        }
+        done(null, true);
+      },
+      // Called once per client and message: the place to count deliveries and shed slow readers.
+      authorizeForward: (client, packet) => {
+        const waiting = this.buffered.get(client.conn)?.() ?? client.conn.writableLength;
+        if (waiting > this.opts.maxClientBuffer) {
+          this.metrics.droppedSlow.inc();
+          this.log.warn({ client: client.id, waiting }, "MQTT client too slow; disconnected");
+          client.close();
+          return null;
+        }
+        this.metrics.sent.inc();
+        return packet;
+      },
+    });
+    this.broker = broker;
+    broker.on("subscribe", (subs, client) => {
+      const mine = this.perClient.get(client) ?? new Set<string>();
+      this.perClient.set(client, mine);
+      for (const s of subs) {
+        if (mine.has(s.topic)) continue;
+        mine.add(s.topic);
+        this.subscriptions.add(s.topic);
+        for (const fn of this.onSubscribe) fn(s.topic);
+      }
+      this.updateGauges();
+    });
+    broker.on("unsubscribe", (topics, client) => {
+      const mine = this.perClient.get(client);
+      for (const t of topics) if (mine?.delete(t)) this.subscriptions.remove(t);
+      this.updateGauges();
+    });
+    broker.on("clientDisconnect", (client) => this.forget(client));
+    broker.on("clientError", (client) => this.forget(client));
+    broker.on("client", () => this.updateGauges());
+    if (this.opts.bindAddress) {
+      const { host, port } = splitHostPort(this.opts.bindAddress);
+      this.tcp = createServer((socket) => broker.handle(socket));
+      await new Promise<void>((resolve, reject) => {
+        this.tcp!.once("error", reject);
+        this.tcp!.listen(port, host, () => resolve());
+      });
+      const a = this.tcp.address() as { address: string; port: number; family: string };
+      this.tcpUrl = `mqtt://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+    }
+  }
+
+  /**
+   * MQTT over WebSocket at `/mqtt` on the node's HTTP server. `allowed` applies the REST route policy
+   * (public by Hornet's default) before the handshake.
+   */
+  attachWebSocket(server: HttpServer, allowed: (req: IncomingMessage) => Promise<number | null>): void {
+    server.on("upgrade", async (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const path = (req.url ?? "").split("?")[0];
+      const refuse = (status: number, text: string) => {
+        const body = JSON.stringify({ error: { code: String(status), message: text } });
+        socket.end(
+          `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      };
+      socket.on("error", () => socket.destroy());
+      if (path !== "/mqtt" || !this.broker) return refuse(404, "route not found");
+      const denied = await allowed(req);
+      if (socket.destroyed) return;
+      if (denied !== null) return refuse(denied, denied === 401 ? "unauthorized" : "forbidden");
+      this.ws.handleUpgrade(req, socket, head, (ws) => {
+        const stream = createWebSocketStream(ws);
+        stream.on("error", () => stream.destroy());
+        this.buffered.set(stream, () => stream.writableLength + ws.bufferedAmount);
+        this.broker!.handle(stream as Duplex, req);
+      });
+    });
+  }
+
+  /** Publishes to subscribers of `topic` only; `payload` is built only if someone listens. */
+  publish(topic: string, payload: () => Buffer | string): void {
+    if (!this.broker || !this.subscriptions.hasSubscribers(topic)) return;
+    const body = payload();
+    this.broker.publish(
+      {
+        cmd: "publish",
+        topic,
+        payload: typeof body === "string" ? Buffer.from(body) : body,
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
+      () => {},
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.ws.clients) c.terminate();
+    if (this.tcp) await new Promise<void>((r) => this.tcp!.close(() => r()));
+    if (this.broker) await new Promise<void>((r) => this.broker!.close(() => r()));
+  }
+
+  private forget(client: Client): void {
+    const mine = this.perClient.get(client);
+    if (mine) for (const t of mine) this.subscriptions.remove(t);
+    this.perClient.delete(client);
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    this.metrics.clients.set(this.broker?.connectedClients ?? 0);
+    this.metrics.subscriptions.set(this.subscriptions.size);
+  }
+}
