@@ -24,9 +24,8 @@ export const gatewayConfigSchema = z
       )
       .min(1, "at least one node is needed"),
     /**
-     * Where WebSocket upgrades (/mqtt) go; default: the upstreams. The stinger node has no MQTT yet,
-     * so until it does this points at whatever serves MQTT over WebSocket. Plain http:// upstreams
-     * (loopback or a private network), as for the REST upstreams.
+     * Where WebSocket upgrades (/mqtt) go; default: the upstreams (each node serves MQTT at /mqtt).
+     * Plain http:// upstreams (loopback or a private network), as for the REST upstreams.
      */
     upgradeUpstreams: z.array(z.string().url("must be a URL such as http://127.0.0.1:1888")).optional(),
     /** TLS termination (TLS 1.2+); certificate and key are reloaded when the files change or on SIGHUP. */

@@ -63,6 +63,13 @@ function relay(body: Readable, res: ServerResponse): Promise<void> {
   });
 }
 
+/** Where /mqtt WebSockets are tunnelled: open tunnels, and until when it is skipped after a failure. */
+interface WsUpstream {
+  url: URL;
+  open: number;
+  failedUntil: number;
+}
+
 class Refusal extends Error {
   constructor(
     readonly status: number,
@@ -157,7 +164,7 @@ export class Gateway {
   private readonly powByClient = new ClientSlots();
   /** open WebSockets per client key, and per upgrade upstream */
   private readonly wsByClient = new ClientSlots();
-  private readonly wsUpstreams: { url: URL; open: number }[];
+  private readonly wsUpstreams: WsUpstream[];
   private readonly tunnels = new Set<Socket>();
 
   constructor(
@@ -180,6 +187,7 @@ export class Gateway {
     this.wsUpstreams = (config.upgradeUpstreams ?? specs.map((u) => u.url)).map((u) => ({
       url: new URL(u),
       open: 0,
+      failedUntil: 0,
     }));
     const serverOptions = {
       headersTimeout: config.limits.headersTimeoutMs,
@@ -375,7 +383,8 @@ export class Gateway {
    * WebSocket upgrade on /mqtt, tunnelled byte for byte to an upgrade upstream (fewest open sockets
    * wins) after the same checks as a request: IP filter, route policy and credentials, one token of
    * rate limit for the handshake, and a cap on open sockets per client. MQTT itself is the
-   * upstream's business; the stinger node does not serve /mqtt yet.
+   * upstream's business (by default the nodes' own /mqtt). Unhealthy or just-failed upstreams are
+   * skipped, and a tunnel that cannot connect is tried once on another upstream.
    */
   private async handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const ip = this.clientIp(socket.remoteAddress ?? "", req.headers["x-forwarded-for"]);
@@ -434,22 +443,76 @@ export class Gateway {
       unreserve();
       return;
     }
-    const target = this.wsUpstreams.reduce((a, b) => (b.open < a.open ? b : a));
-    target.open++;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      target.open--;
-      unreserve();
-    };
-    socket.once("close", release);
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (v !== undefined && (!HOP_BY_HOP.has(k) || k === "upgrade" || k === "connection")) headers[k] = v;
     headers["x-forwarded-for"] = ip;
     headers["x-real-ip"] = ip;
     headers["x-forwarded-proto"] = this.config.tls ? "https" : "http";
+    const tried = new Set<WsUpstream>();
+    const attempt = (): void => {
+      const target = this.pickWsUpstream(tried);
+      if (!target) {
+        if (socket.writable) refuse(new Refusal(503, "no_healthy_node", "no healthy node available"));
+        unreserve();
+        return;
+      }
+      tried.add(target);
+      this.tunnel(socket, head, path, headers, ip, target, unreserve, () => {
+        // Could not reach that node (e.g. it just died): try another one once.
+        target.failedUntil = Date.now() + Math.max(1000, 2 * this.config.health.intervalMs);
+        if (tried.size < 2 && !socket.destroyed && this.pickWsUpstream(tried)) attempt();
+        else {
+          if (socket.writable) refuse(new Refusal(502, "upstream_error", "no node could answer the request"));
+          unreserve();
+        }
+      });
+    };
+    attempt();
+  }
+
+  /** The upgrade upstream with the fewest open tunnels among those healthy and not failed just now. */
+  private pickWsUpstream(exclude: Set<WsUpstream>): WsUpstream | undefined {
+    const now = Date.now();
+    const healthyOrigins = new Set(
+      this.balancer.upstreams.filter((u) => u.healthy).map((u) => new URL(u.url).origin),
+    );
+    const known = new Set(this.balancer.upstreams.map((u) => new URL(u.url).origin));
+    const candidates = this.wsUpstreams.filter(
+      (u) =>
+        !exclude.has(u) &&
+        u.failedUntil <= now &&
+        // An upstream the balancer checks must be healthy; others (a separate broker) are taken as they are.
+        (!known.has(u.url.origin) || healthyOrigins.has(u.url.origin)),
+    );
+    return candidates.reduce<WsUpstream | undefined>(
+      (a, b) => (a === undefined || b.open < a.open ? b : a),
+      undefined,
+    );
+  }
+
+  private tunnel(
+    socket: Socket,
+    head: Buffer,
+    path: string,
+    headers: Record<string, string | string[]>,
+    ip: string,
+    target: WsUpstream,
+    unreserve: () => void,
+    onConnectError: () => void,
+  ): void {
+    target.open++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      target.open--;
+    };
+    const onClientClose = () => {
+      release();
+      unreserve();
+    };
+    socket.once("close", onClientClose);
     const upReq = httpRequest({
       host: target.url.hostname.replace(/^\[|\]$/g, ""),
       port: target.url.port || 80,
@@ -458,11 +521,20 @@ export class Gateway {
       headers,
       timeout: 10_000,
     });
+    let answered = false;
     upReq.on("timeout", () => upReq.destroy(new Error("upstream upgrade timeout")));
     upReq.on("error", (err) => {
       this.log.warn({ err: String(err), ip, upstream: target.url.origin }, "WebSocket upstream failed");
-      if (socket.writable) refuse(new Refusal(502, "upstream_error", "no node could answer the request"));
+      if (answered) return;
+      socket.off("close", onClientClose);
       release();
+      onConnectError();
+    });
+    upReq.on("response", () => {
+      answered = true;
+    });
+    upReq.on("upgrade", () => {
+      answered = true;
     });
     upReq.on("response", (res) => {
       // The upstream refused the upgrade: relay its answer as is.

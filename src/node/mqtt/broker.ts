@@ -65,7 +65,7 @@ export class MqttBroker {
   /** per connection: the bytes it has waiting (the stream's buffer plus, for WebSockets, the socket's) */
   private readonly buffered = new WeakMap<object, () => number>();
   private readonly perClient = new WeakMap<Client, Set<string>>();
-  private readonly onSubscribe: ((topic: string) => void)[] = [];
+  private readonly onSubscribe: ((topic: string, client: Client) => void)[] = [];
   tcpUrl = "";
 
   constructor(
@@ -77,8 +77,8 @@ export class MqttBroker {
     this.metrics = createMqttMetrics(registry);
   }
 
-  /** Called with each newly subscribed filter (to publish the current state, as Hornet does). */
-  onNewSubscription(fn: (filter: string) => void): void {
+  /** Called with each newly subscribed filter and its client (to send it the current state). */
+  onNewSubscription(fn: (filter: string, client: Client) => void): void {
     this.onSubscribe.push(fn);
   }
 
@@ -93,13 +93,14 @@ export class MqttBroker {
       },
       authorizeSubscribe: (client, sub, done) => {
         const mine = this.perClient.get(client) ?? new Set<string>();
+        // done(null, null) answers SUBACK 128 for this filter; an error would drop the whole connection.
         if (!isSubscribable(sub.topic)) {
           this.metrics.refused.inc({ kind: "topic" });
-          return done(new Error(`not a TIP-16 topic: ${sub.topic}`));
+          return done(null, null);
         }
         if (!mine.has(sub.topic) && mine.size >= this.opts.maxSubscriptionsPerClient) {
           this.metrics.refused.inc({ kind: "subscriptions" });
-          return done(new Error("too many subscriptions"));
+          return done(null, null);
         }
         done(null, { ...sub, qos: 0 });
       },
@@ -112,6 +113,8 @@ export class MqttBroker {
       },
       // Called once per client and message: the place to count deliveries and shed slow readers.
       authorizeForward: (client, packet) => {
+        // Deliveries queued before a slow client was closed still pass here: drop them uncounted.
+        if (client.closed) return null;
         const waiting = this.buffered.get(client.conn)?.() ?? client.conn.writableLength;
         if (waiting > this.opts.maxClientBuffer) {
           this.metrics.droppedSlow.inc();
@@ -128,10 +131,10 @@ export class MqttBroker {
       const mine = this.perClient.get(client) ?? new Set<string>();
       this.perClient.set(client, mine);
       for (const s of subs) {
-        if (mine.has(s.topic)) continue;
+        if ((s.qos as number) === 128 || mine.has(s.topic)) continue;
         mine.add(s.topic);
         this.subscriptions.add(s.topic);
-        for (const fn of this.onSubscribe) fn(s.topic);
+        for (const fn of this.onSubscribe) fn(s.topic, client);
       }
       this.updateGauges();
     });
@@ -191,6 +194,22 @@ export class MqttBroker {
         cmd: "publish",
         topic,
         payload: typeof body === "string" ? Buffer.from(body) : body,
+        qos: 0,
+        retain: false,
+        dup: false,
+      },
+      () => {},
+    );
+  }
+
+  /** Sends one message to one client only (the current state for a new subscription). */
+  publishTo(client: Client, topic: string, payload: Buffer | string): void {
+    if (client.closed) return;
+    client.publish(
+      {
+        cmd: "publish",
+        topic,
+        payload: typeof payload === "string" ? Buffer.from(payload) : payload,
         qos: 0,
         retain: false,
         dup: false,

@@ -1,3 +1,4 @@
+import type { Client } from "aedes";
 import { encodeAddress } from "../../protocol/bech32.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { payloadToJson } from "../../protocol/json.ts";
@@ -72,7 +73,7 @@ export class EventPublisher {
         );
       }
     });
-    broker.onNewSubscription((filter) => this.publishCurrent(filter));
+    broker.onNewSubscription((filter, client) => this.publishCurrent(filter, client));
   }
 
   private synced(): boolean {
@@ -115,32 +116,31 @@ export class EventPublisher {
     }
   }
 
-  /** What Hornet sends a new subscriber of a stateful topic right away. */
-  private publishCurrent(filter: string): void {
+  /**
+   * What Hornet sends a new subscriber of a stateful topic right away; here to that subscriber only,
+   * not to everyone on the topic (so subscribing in a loop cannot make the node resend to all).
+   */
+  private publishCurrent(filter: string, client: Client): void {
     const { tangle, store, ledger, broker } = this.deps;
+    const send = (payload: Buffer | string) => broker.publishTo(client, filter, payload);
     const parts = filter.split("/");
     if (filter === "milestones/latest" && tangle.latestMilestoneIndex > 0) {
-      broker.publish(filter, () =>
-        JSON.stringify({ index: tangle.latestMilestoneIndex, timestamp: tangle.latestMilestoneTime }),
-      );
+      send(JSON.stringify({ index: tangle.latestMilestoneIndex, timestamp: tangle.latestMilestoneTime }));
     } else if (filter === "milestones/confirmed" && tangle.confirmedMilestoneIndex > 0) {
       const ms = store.getMilestone(tangle.confirmedMilestoneIndex);
-      if (ms)
-        broker.publish(filter, () =>
-          JSON.stringify({ index: tangle.confirmedMilestoneIndex, timestamp: ms.timestamp }),
-        );
+      if (ms) send(JSON.stringify({ index: tangle.confirmedMilestoneIndex, timestamp: ms.timestamp }));
     } else if (parts[0] === "messages" && parts[2] === "metadata" && ID.test(parts[1] ?? "")) {
-      const id = Buffer.from(parts[1]!, "hex");
-      if (store.hasMessage(id)) this.publishMetadata(id);
+      const meta = this.metadata(Buffer.from(parts[1]!, "hex"));
+      if (meta) send(JSON.stringify(meta));
     } else if (parts[0] === "outputs" && OUTPUT_ID.test(parts[1] ?? "")) {
       const o = ledger.output(Buffer.from(parts[1]!, "hex"));
-      if (o) broker.publish(filter, () => JSON.stringify(outputJson(o, ledger)));
+      if (o) send(JSON.stringify(outputJson(o, ledger)));
     } else if (parts[0] === "transactions" && parts[2] === "included-message" && ID.test(parts[1] ?? "")) {
       const first = new Uint8Array(34);
       first.set(Buffer.from(parts[1]!, "hex"));
       const o = ledger.output(first);
       const bytes = o && store.getMessage(o.messageId);
-      if (bytes) broker.publish(filter, () => Buffer.from(bytes));
+      if (bytes) send(Buffer.from(bytes));
     }
   }
 }
