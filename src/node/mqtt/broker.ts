@@ -2,11 +2,12 @@ import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { Aedes, type Client } from "aedes";
+import { generate } from "mqtt-packet";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { createWebSocketStream, WebSocketServer } from "ws";
 import { splitHostPort } from "../../config/common.ts";
-import { isSubscribable, SubscriptionIndex } from "./topics.ts";
+import { filterMatches, isSubscribable, SubscriptionIndex } from "./topics.ts";
 
 export interface MqttOptions {
   /** TCP listener ("" = none) */
@@ -16,6 +17,18 @@ export interface MqttOptions {
   /** bytes a client may have waiting to be sent before it is disconnected as too slow */
   maxClientBuffer: number;
   topicCleanupThreshold: number;
+}
+
+/** A QoS 0, not retained PUBLISH frame: encoded once, written to every subscriber as is. */
+function publishFrame(topic: string, payload: Buffer | string): Buffer {
+  return generate({
+    cmd: "publish",
+    topic,
+    payload: typeof payload === "string" ? Buffer.from(payload) : payload,
+    qos: 0,
+    retain: false,
+    dup: false,
+  });
 }
 
 function createMqttMetrics(registry: Registry | null) {
@@ -65,6 +78,9 @@ export class MqttBroker {
   /** per connection: the bytes it has waiting (the stream's buffer plus, for WebSockets, the socket's) */
   private readonly buffered = new WeakMap<object, () => number>();
   private readonly perClient = new WeakMap<Client, Set<string>>();
+  /** filter -> clients subscribed to it: the fan-out list (wildcard filters kept apart, they are few) */
+  private readonly exactClients = new Map<string, Set<Client>>();
+  private readonly wildcardClients = new Map<string, Set<Client>>();
   private readonly onSubscribe: ((topic: string, client: Client) => void)[] = [];
   tcpUrl = "";
 
@@ -111,17 +127,10 @@ export class MqttBroker {
         }
         done(null, true);
       },
-      // Called once per client and message: the place to count deliveries and shed slow readers.
+      // Called once per client for what aedes delivers itself (the current state to a new subscriber).
       authorizeForward: (client, packet) => {
         // Deliveries queued before a slow client was closed still pass here: drop them uncounted.
-        if (client.closed) return null;
-        const waiting = this.buffered.get(client.conn)?.() ?? client.conn.writableLength;
-        if (waiting > this.opts.maxClientBuffer) {
-          this.metrics.droppedSlow.inc();
-          this.log.warn({ client: client.id, waiting }, "MQTT client too slow; disconnected");
-          client.close();
-          return null;
-        }
+        if (client.closed || this.tooSlow(client)) return null;
         this.metrics.sent.inc();
         return packet;
       },
@@ -134,13 +143,18 @@ export class MqttBroker {
         if ((s.qos as number) === 128 || mine.has(s.topic)) continue;
         mine.add(s.topic);
         this.subscriptions.add(s.topic);
+        this.clientsOf(s.topic, true)!.add(client);
         for (const fn of this.onSubscribe) fn(s.topic, client);
       }
       this.updateGauges();
     });
     broker.on("unsubscribe", (topics, client) => {
       const mine = this.perClient.get(client);
-      for (const t of topics) if (mine?.delete(t)) this.subscriptions.remove(t);
+      for (const t of topics)
+        if (mine?.delete(t)) {
+          this.subscriptions.remove(t);
+          this.dropClient(t, client);
+        }
       this.updateGauges();
     });
     broker.on("clientDisconnect", (client) => this.forget(client));
@@ -185,37 +199,58 @@ export class MqttBroker {
     });
   }
 
-  /** Publishes to subscribers of `topic` only; `payload` is built only if someone listens. */
+  /**
+   * Publishes to subscribers of `topic` only; `payload` is built only if someone listens. The node is
+   * the only publisher and everything is QoS 0, so the PUBLISH frame is encoded once and the same bytes
+   * are written to every subscriber's connection, instead of aedes encoding it again per client (which
+   * made fan-out cost one packet encoding per subscriber and message).
+   */
   publish(topic: string, payload: () => Buffer | string): void {
     if (!this.broker || !this.subscriptions.hasSubscribers(topic)) return;
-    const body = payload();
-    this.broker.publish(
-      {
-        cmd: "publish",
-        topic,
-        payload: typeof body === "string" ? Buffer.from(body) : body,
-        qos: 0,
-        retain: false,
-        dup: false,
-      },
-      () => {},
-    );
+    const targets = new Set<Client>(this.exactClients.get(topic));
+    for (const [filter, clients] of this.wildcardClients)
+      if (filterMatches(filter, topic)) for (const c of clients) targets.add(c);
+    if (targets.size === 0) return;
+    const frame = publishFrame(topic, payload());
+    for (const client of targets) {
+      if (client.closed || !client.connected || this.tooSlow(client)) continue;
+      client.conn.write(frame);
+      this.metrics.sent.inc();
+    }
+  }
+
+  /** Disconnects a client whose unsent bytes passed the bound; true when it did. */
+  private tooSlow(client: Client): boolean {
+    const waiting = this.buffered.get(client.conn)?.() ?? client.conn.writableLength;
+    if (waiting <= this.opts.maxClientBuffer) return false;
+    this.metrics.droppedSlow.inc();
+    this.log.warn({ client: client.id, waiting }, "MQTT client too slow; disconnected");
+    client.close();
+    return true;
+  }
+
+  private clientsOf(filter: string, create = false): Set<Client> | undefined {
+    const map = filter.includes("+") || filter.includes("#") ? this.wildcardClients : this.exactClients;
+    let set = map.get(filter);
+    if (!set && create) map.set(filter, (set = new Set()));
+    return set;
+  }
+
+  private dropClient(filter: string, client: Client): void {
+    const map = filter.includes("+") || filter.includes("#") ? this.wildcardClients : this.exactClients;
+    const set = map.get(filter);
+    if (!set) return;
+    set.delete(client);
+    if (set.size === 0) map.delete(filter);
   }
 
   /** Sends one message to one client only (the current state for a new subscription). */
   publishTo(client: Client, topic: string, payload: Buffer | string): void {
-    if (client.closed) return;
-    client.publish(
-      {
-        cmd: "publish",
-        topic,
-        payload: typeof payload === "string" ? Buffer.from(payload) : payload,
-        qos: 0,
-        retain: false,
-        dup: false,
-      },
-      () => {},
-    );
+    // Written straight away, like every publish: were it queued through aedes, a live event written
+    // meanwhile could overtake it (milestone 9 before the current state, 8).
+    if (client.closed || this.tooSlow(client)) return;
+    client.conn.write(publishFrame(topic, payload));
+    this.metrics.sent.inc();
   }
 
   async close(): Promise<void> {
@@ -226,7 +261,11 @@ export class MqttBroker {
 
   private forget(client: Client): void {
     const mine = this.perClient.get(client);
-    if (mine) for (const t of mine) this.subscriptions.remove(t);
+    if (mine)
+      for (const t of mine) {
+        this.subscriptions.remove(t);
+        this.dropClient(t, client);
+      }
     this.perClient.delete(client);
     this.updateGauges();
   }
