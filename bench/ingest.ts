@@ -4,13 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import pino from "pino";
-import { Ledger } from "../src/node/ledger/ledger.ts";
 import { Store } from "../src/node/store/store.ts";
-import { TangleEvents } from "../src/node/tangle/events.ts";
-import { NULL_MESSAGE_ID, Tangle } from "../src/node/tangle/tangle.ts";
+import { NULL_MESSAGE_ID } from "../src/node/tangle/tangle.ts";
 import { networkIdFromName, serializeMessage } from "../src/protocol/message.ts";
 import { startDevnet } from "../test/helpers/devnet.ts";
+import { inProcessTangle } from "../test/helpers/tangle.ts";
 import { fmt, printHeader, report } from "./_lib.ts";
 
 const QUIET = ["--log-level", "warn"];
@@ -86,25 +84,7 @@ async function overHttp(): Promise<Record<string, number>> {
 async function inProcess(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "stinger-bench-"));
   const store = new Store(dir);
-  const tangle = new Tangle(
-    store,
-    new Ledger(store.root),
-    {
-      networkId: NETWORK_ID,
-      minPoWScore: 0,
-      keyRanges: [],
-      milestonePublicKeyCount: 1,
-      maxDeltaYoungest: 8,
-      maxDeltaOldest: 13,
-      belowMaxDepth: 15,
-      maxTips: 100,
-      maxChildren: 30,
-      maxReferencedTipAgeMs: 3000,
-      requiresPeers: false,
-    },
-    new TangleEvents(),
-    pino({ level: "silent" }),
-  );
+  const { tangle } = inProcessTangle(store, { networkId: NETWORK_ID });
   await tangle.start();
   const messages = makeMessages(NULL_MESSAGE_ID, N, 7);
   const started = performance.now();

@@ -10,14 +10,12 @@ import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import pino from "pino";
 import { Ledger } from "../src/node/ledger/ledger.ts";
 import type { LedgerOutput } from "../src/node/ledger/records.ts";
 import { type ConeAccess, INCLUSION, whiteFlag } from "../src/node/ledger/white-flag.ts";
 import { type SnapshotOutput, writeSnapshotFile } from "../src/node/snapshot/snapshot-file.ts";
 import { Store } from "../src/node/store/store.ts";
-import { TangleEvents } from "../src/node/tangle/events.ts";
-import { NULL_MESSAGE_ID, Tangle } from "../src/node/tangle/tangle.ts";
+import { NULL_MESSAGE_ID } from "../src/node/tangle/tangle.ts";
 import { ed25519Address, encodeAddress } from "../src/protocol/bech32.ts";
 import { blake2b256 } from "../src/protocol/blake2b.ts";
 import { mineNonceBitsliced } from "../src/protocol/curl/bitsliced.ts";
@@ -38,6 +36,7 @@ import { TOTAL_SUPPLY } from "../src/protocol/params.ts";
 import { buildTransaction } from "../src/protocol/transaction-builder.ts";
 import type { Message, SignatureUnlockBlock, TransactionPayload } from "../src/protocol/types.ts";
 import { startDevnet } from "../test/helpers/devnet.ts";
+import { inProcessTangle } from "../test/helpers/tangle.ts";
 import { fmt, median, printHeader, report } from "./_lib.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[`BENCH_LEDGER_${name}`] ?? fallback);
@@ -304,24 +303,10 @@ async function confirmThroughTangle(
       { milestoneId: new Uint8Array(32), amount: 0n },
       0,
     );
-    const tangle = new Tangle(
+    const { tangle } = inProcessTangle(
       store,
-      ledger,
-      {
-        networkId: NETWORK_ID,
-        minPoWScore: 0,
-        keyRanges: [{ key: ed25519PublicKey(cooSeed), start: 0, end: 0 }],
-        milestonePublicKeyCount: 1,
-        maxDeltaYoungest: 8,
-        maxDeltaOldest: 13,
-        belowMaxDepth: 15,
-        maxTips: 100,
-        maxChildren: 30,
-        maxReferencedTipAgeMs: 3000,
-        requiresPeers: false,
-      },
-      new TangleEvents(),
-      pino({ level: "silent" }),
+      { networkId: NETWORK_ID, keyRanges: [{ key: ed25519PublicKey(cooSeed), start: 0, end: 0 }] },
+      { ledger },
     );
     await tangle.start();
     const all = milestones.flatMap((ms) => ms.messages);

@@ -6,12 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import pino from "pino";
 import { Ledger } from "../../src/node/ledger/ledger.ts";
 import { createNodeMetrics } from "../../src/node/metrics.ts";
 import { Store } from "../../src/node/store/store.ts";
-import { TangleEvents } from "../../src/node/tangle/events.ts";
-import { NULL_MESSAGE_ID, Tangle } from "../../src/node/tangle/tangle.ts";
+import { NULL_MESSAGE_ID } from "../../src/node/tangle/tangle.ts";
 import { ed25519PublicKey } from "../../src/protocol/ed25519.ts";
 import { toHex } from "../../src/protocol/hex.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
@@ -19,6 +17,7 @@ import { messageId, serializeMessage } from "../../src/protocol/message.ts";
 import { signMilestone } from "../../src/protocol/milestone.ts";
 import { TOTAL_SUPPLY } from "../../src/protocol/params.ts";
 import type { TransactionPayload } from "../../src/protocol/types.ts";
+import { inProcessTangle } from "../helpers/tangle.ts";
 import { outputsOf, transaction, wallet } from "../helpers/transactions.ts";
 
 const SEED = new Uint8Array(32).fill(9);
@@ -45,25 +44,10 @@ async function setup() {
     0,
   );
   const metrics = createNodeMetrics();
-  const tangle = new Tangle(
+  const { tangle } = inProcessTangle(
     store,
-    ledger,
-    {
-      networkId: NETWORK,
-      minPoWScore: 0,
-      keyRanges: [{ key: ed25519PublicKey(SEED), start: 0, end: 0 }],
-      milestonePublicKeyCount: 1,
-      maxDeltaYoungest: 8,
-      maxDeltaOldest: 13,
-      belowMaxDepth: 15,
-      maxTips: 100,
-      maxChildren: 30,
-      maxReferencedTipAgeMs: 3000,
-      requiresPeers: false,
-    },
-    new TangleEvents(),
-    pino({ level: "silent" }),
-    metrics,
+    { networkId: NETWORK, keyRanges: [{ key: ed25519PublicKey(SEED), start: 0, end: 0 }] },
+    { ledger, metrics },
   );
   await tangle.start();
   return { dir, store, ledger, tangle, metrics };

@@ -5,17 +5,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import pino from "pino";
-import { Ledger } from "../../src/node/ledger/ledger.ts";
 import { Store } from "../../src/node/store/store.ts";
-import { TangleEvents } from "../../src/node/tangle/events.ts";
-import { NULL_MESSAGE_ID, Tangle } from "../../src/node/tangle/tangle.ts";
+import { NULL_MESSAGE_ID } from "../../src/node/tangle/tangle.ts";
 import { ed25519PublicKey } from "../../src/protocol/ed25519.ts";
 import { toHex } from "../../src/protocol/hex.ts";
 import { merkleRoot } from "../../src/protocol/merkle.ts";
 import { messageId, serializeMessage } from "../../src/protocol/message.ts";
 import { signMilestone } from "../../src/protocol/milestone.ts";
 import type { Message } from "../../src/protocol/types.ts";
+import { inProcessTangle } from "../helpers/tangle.ts";
 
 const SEED = new Uint8Array(32).fill(9);
 const NETWORK = 77n;
@@ -23,26 +21,11 @@ const NETWORK = 77n;
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "stinger-solid-"));
   const store = new Store(dir);
-  const events = new TangleEvents();
-  const tangle = new Tangle(
-    store,
-    new Ledger(store.root),
-    {
-      networkId: NETWORK,
-      minPoWScore: 0,
-      keyRanges: [{ key: ed25519PublicKey(SEED), start: 0, end: 0 }],
-      milestonePublicKeyCount: 1,
-      maxDeltaYoungest: 8,
-      maxDeltaOldest: 13,
-      belowMaxDepth: 15,
-      maxTips: 100,
-      maxChildren: 30,
-      maxReferencedTipAgeMs: 3000,
-      requiresPeers: true,
-    },
-    events,
-    pino({ level: "silent" }),
-  );
+  const { tangle, events } = inProcessTangle(store, {
+    networkId: NETWORK,
+    keyRanges: [{ key: ed25519PublicKey(SEED), start: 0, end: 0 }],
+    requiresPeers: true,
+  });
   return { dir, store, events, tangle };
 }
 

@@ -17,6 +17,7 @@ import {
   parseOutputIdParam,
   parseU32Param,
 } from "./params.ts";
+import { childrenResponse } from "./responses.ts";
 
 export interface LedgerRouteDeps {
   ledger: Ledger;
@@ -166,18 +167,9 @@ export function registerLedgerRoutes(app: FastifyInstance, deps: LedgerRouteDeps
   app.get(`${TX}/raw`, async (req, reply) =>
     reply.type("application/octet-stream").send(Buffer.from(includingMessage(req).bytes)),
   );
-  app.get(`${TX}/children`, async (req) => {
-    const { id } = includingMessage(req);
-    const children = store.childrenOf(id, deps.maxResults);
-    return {
-      data: {
-        messageId: toHex(id),
-        maxResults: deps.maxResults,
-        count: children.length,
-        childrenMessageIds: children.map(toHex),
-      },
-    };
-  });
+  app.get(`${TX}/children`, async (req) =>
+    childrenResponse(store, includingMessage(req).id, deps.maxResults),
+  );
 
   app.get(`${BASE}/milestones/:index/utxo-changes`, async (req) => {
     const index = parseMilestoneIndex((req.params as { index?: string }).index);

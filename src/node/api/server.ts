@@ -20,6 +20,7 @@ import { badRequest, errorBody, notFound, notSynced } from "./errors.ts";
 import { verifyApiToken } from "./jwt.ts";
 import { registerLedgerRoutes } from "./ledger-routes.ts";
 import { parseIdParam, parseMilestoneIndex } from "./params.ts";
+import { childrenResponse } from "./responses.ts";
 import { createRoutePolicy } from "./route-policy.ts";
 import { PowSlots, submitMessage } from "./submit.ts";
 
@@ -228,18 +229,9 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     reply.type("application/octet-stream").send(Buffer.from(stored(req).bytes)),
   );
 
-  app.get(`${BASE}/messages/:id/children`, async (req) => {
-    const id = parseIdParam((req.params as { id?: string }).id);
-    const children = store.childrenOf(id, deps.maxResults);
-    return {
-      data: {
-        messageId: toHex(id),
-        maxResults: deps.maxResults,
-        count: children.length,
-        childrenMessageIds: children.map(toHex),
-      },
-    };
-  });
+  app.get(`${BASE}/messages/:id/children`, async (req) =>
+    childrenResponse(store, parseIdParam((req.params as { id?: string }).id), deps.maxResults),
+  );
 
   app.get(`${BASE}/milestones/:index`, async (req) => {
     const index = parseMilestoneIndex((req.params as { index?: string }).index);
