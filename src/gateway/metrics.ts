@@ -1,0 +1,79 @@
+import { Counter, Gauge, Registry } from "prom-client";
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+export function createGatewayMetrics() {
+  const registry = new Registry();
+  const r = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: "stinger_gateway_requests_total",
+      help: "Requests by status",
+      labelNames: ["status"] as const,
+      registers: r,
+    }),
+    refusals: new Counter({
+      name: "stinger_gateway_refusals_total",
+      help: "Requests refused, by reason",
+      labelNames: ["reason"] as const,
+      registers: r,
+    }),
+    inFlight: new Gauge({
+      name: "stinger_gateway_node_in_flight",
+      help: "Requests in flight per node",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    healthy: new Gauge({
+      name: "stinger_gateway_node_healthy",
+      help: "1 when a node takes traffic",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    proxied: new Counter({
+      name: "stinger_gateway_node_requests_total",
+      help: "Requests proxied per node",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    powSubmits: new Counter({
+      name: "stinger_gateway_node_pow_submits_total",
+      help: "Remote-PoW submits proxied per node",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    powJobs: new Gauge({
+      name: "stinger_gateway_node_pow_jobs",
+      help: "PoW jobs on a node as the gateway sees them (its load report, or this gateway's submits if more)",
+      labelNames: ["node"] as const,
+      registers: r,
+    }),
+    powInFlight: new Gauge({
+      name: "stinger_gateway_pow_submits_in_flight",
+      help: "Remote-PoW submits in flight through this gateway",
+      registers: r,
+    }),
+    webSockets: new Gauge({
+      name: "stinger_gateway_websockets_open",
+      help: "WebSockets tunnelled to an upstream right now",
+      registers: r,
+    }),
+  };
+}
+
+/**
+ * Bound children of labelled counters, made once per label value: prom-client hashes a label object on
+ * every inc() otherwise, which shows at thousands of requests a second.
+ */
+export class BoundCounters {
+  private readonly children = new Map<Counter<string>, Map<string, { inc(): void }>>();
+
+  of(counter: Counter<string>, label: string): { inc(): void } {
+    let byLabel = this.children.get(counter);
+    if (!byLabel) this.children.set(counter, (byLabel = new Map()));
+    let child = byLabel.get(label);
+    if (!child) byLabel.set(label, (child = counter.labels(label)));
+    return child;
+  }
+}
