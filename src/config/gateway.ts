@@ -34,6 +34,10 @@ export const gatewayConfigSchema = z
         certFile: z.string().min(1),
         keyFile: z.string().min(1),
         reloadCheckMs: z.number().int().positive().default(1000),
+        /** Mozilla's "intermediate" (TLS 1.2 ECDHE+AEAD and 1.3) or "modern" (1.3 only) */
+        profile: z.enum(["intermediate", "modern"]).default("intermediate"),
+        /** Strict-Transport-Security max-age in seconds (Mozilla: two years); 0 = no header */
+        hstsMaxAge: z.number().int().min(0).default(63_072_000),
       })
       .strict()
       .optional(),

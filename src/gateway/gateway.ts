@@ -21,6 +21,7 @@ import { ipFilterStep } from "./steps/ip-filter.ts";
 import { rateLimitStep } from "./steps/rate-limit.ts";
 import { slotStep } from "./steps/slots.ts";
 import { newContext, type Step } from "./steps/step.ts";
+import { tlsProfileOptions } from "./tls-profile.ts";
 import { WebSocketTunnels } from "./websocket.ts";
 
 /** Only WebSockets on /mqtt are tunnelled; anything else that asks to upgrade is an unknown route. */
@@ -48,6 +49,8 @@ export class Gateway {
   /** open WebSockets per client key */
   private readonly wsByClient = new ClientSlots();
   private readonly steps: Step[];
+  /** on every answer: HSTS under TLS, and no content-type sniffing */
+  private readonly securityHeaders: [string, string][];
   private readonly webSockets: WebSocketTunnels;
 
   constructor(
@@ -55,6 +58,9 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.clientIp = createClientIpResolver(config.trustedProxies);
+    this.securityHeaders = [["x-content-type-options", "nosniff"]];
+    if (config.tls && config.tls.hstsMaxAge > 0)
+      this.securityHeaders.push(["strict-transport-security", `max-age=${config.tls.hstsMaxAge}`]);
     this.limiter = config.rateLimit.redis
       ? createRedisRateLimiter(config.rateLimit, config.rateLimit.redis, log.child({ module: "rate-limit" }))
       : createMemoryRateLimiter(config.rateLimit);
@@ -103,6 +109,7 @@ export class Gateway {
           rateLimited,
         ],
         onRefused: (reason) => this.metrics.refusals.inc({ reason }),
+        extraHeaders: this.securityHeaders,
       },
       this.balancer,
       log.child({ module: "websocket" }),
@@ -117,7 +124,10 @@ export class Gateway {
     };
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = config.tls
-      ? createTlsServer({ ...serverOptions, ...this.readTls(), minVersion: "TLSv1.2" }, handler)
+      ? createTlsServer(
+          { ...serverOptions, ...tlsProfileOptions(config.tls.profile), ...this.readTls() },
+          handler,
+        )
       : createServer(serverOptions, handler);
     this.server.on("clientError", (err: NodeJS.ErrnoException, socket) =>
       this.clientError(err, socket as Socket),
@@ -146,7 +156,8 @@ export class Gateway {
     const text = { 431: "request header fields too large", 408: "request timeout", 400: "bad request" }[
       status
     ]!;
-    if (socket.writable) endSocketWith(socket, new Refusal(status, reason, text));
+    if (socket.writable)
+      endSocketWith(socket, new Refusal(status, reason, text, Object.fromEntries(this.securityHeaders)));
     else socket.destroy();
   }
 
@@ -225,6 +236,7 @@ export class Gateway {
       req,
       this.clientIp(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"]),
     );
+    for (const [k, v] of this.securityHeaders) res.setHeader(k, v);
     let node: Upstream | undefined;
     let reason: string | undefined;
     const cleanups: (() => void)[] = [];

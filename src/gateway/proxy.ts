@@ -13,6 +13,9 @@ export interface ProxyDeps {
   requestTimeoutMs: number;
 }
 
+/** Software banners are not passed on: a client learns nothing about what runs behind the gateway. */
+const BANNERS = new Set(["server", "x-powered-by"]);
+
 const LOOKUP_PATH = /^\/api\/v1\/(messages|milestones|transactions)\/[^?]+/;
 
 /**
@@ -98,7 +101,7 @@ export async function proxyRequest(
       deps.balancer.reportSuccess(node);
       const outHeaders: Record<string, string | string[]> = { ...extraHeaders };
       for (const [k, v] of Object.entries(upstream.headers))
-        if (v !== undefined && !HOP_BY_HOP.has(k)) outHeaders[k] = v;
+        if (v !== undefined && !HOP_BY_HOP.has(k) && !BANNERS.has(k)) outHeaders[k] = v;
       res.writeHead(upstream.statusCode, outHeaders);
       await relay(upstream.body, res);
       return node;

@@ -20,6 +20,8 @@ export interface WebSocketOptions {
   /** the checks a handshake passes, in order (the gateway's steps: IP filter, route, credentials, caps) */
   steps: Step[];
   onRefused: (reason: string) => void;
+  /** added to every answer the gateway writes itself (HSTS, nosniff) */
+  extraHeaders: [string, string][];
 }
 
 /**
@@ -58,7 +60,13 @@ export class WebSocketTunnels {
         { ip, method: req.method, path: path.split("?")[0], status: r.status, reason: r.reason },
         "request",
       );
-      endSocketWith(socket, r);
+      endSocketWith(
+        socket,
+        new Refusal(r.status, r.reason, r.message, {
+          ...Object.fromEntries(this.opts.extraHeaders),
+          ...r.headers,
+        }),
+      );
     };
     socket.on("error", () => socket.destroy());
     const cleanups: (() => void)[] = [];

@@ -124,6 +124,89 @@ describe("gateway TLS", () => {
     );
   });
 
+  /** The suite negotiated for a client that offers only `ciphers` (over TLS 1.2), or the error. */
+  const handshake = (opts: {
+    ciphers?: string;
+    maxVersion?: "TLSv1.2" | "TLSv1.3";
+    minVersion?: "TLSv1.2" | "TLSv1.3";
+    ecdhCurve?: string;
+    port?: string;
+  }) =>
+    new Promise<string>((resolve) => {
+      const u = new URL(url);
+      const { port, ...tlsOpts } = opts;
+      const s = connect(
+        { host: u.hostname, port: Number(port ?? u.port), rejectUnauthorized: false, ...tlsOpts },
+        () => {
+          resolve(`${s.getProtocol()} ${s.getCipher().name}`);
+          s.end();
+        },
+      );
+      s.on("error", (e) => resolve(`refused: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    });
+
+  it("offers Mozilla's intermediate profile: ECDHE + AEAD on TLS 1.2, TLS 1.3; no CBC, CCM or ARIA", async () => {
+    for (const ok of [
+      "ECDHE-ECDSA-AES128-GCM-SHA256",
+      "ECDHE-ECDSA-AES256-GCM-SHA384",
+      "ECDHE-ECDSA-CHACHA20-POLY1305",
+    ])
+      assert.equal(await handshake({ ciphers: ok, maxVersion: "TLSv1.2" }), `TLSv1.2 ${ok}`);
+    for (const bad of [
+      "ECDHE-ECDSA-AES128-SHA",
+      "ECDHE-ECDSA-AES256-SHA384",
+      "ECDHE-ECDSA-AES128-CCM8",
+      "ECDHE-ECDSA-ARIA128-GCM-SHA256",
+      "AES128-GCM-SHA256",
+    ])
+      // The server's handshake alert, not the client refusing a suite it does not know.
+      assert.match(await handshake({ ciphers: bad, maxVersion: "TLSv1.2" }), /^refused: .*HANDSHAKE_FAILURE/, bad);
+    assert.match(await handshake({ minVersion: "TLSv1.3" }), /^TLSv1\.3 TLS_AES_(128|256)_GCM_SHA(256|384)$/);
+    // Key exchange groups: X25519, P-256, P-384 only.
+    assert.match(await handshake({ ecdhCurve: "X25519", minVersion: "TLSv1.3" }), /^TLSv1\.3/);
+    assert.match(await handshake({ ecdhCurve: "secp521r1", maxVersion: "TLSv1.2" }), /^refused/);
+  });
+
+  it("HSTS and nosniff on every answer, proxied or refused, and no server banner", async () => {
+    const ca = readFileSync(first.cert);
+    for (const path of ["/api/v1/info", "/wp-login.php"]) {
+      const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const u = new URL(url);
+        const req = request({ host: u.hostname, port: u.port, path, ca, agent: false }, (res) => {
+          res.resume();
+          resolve(res.headers);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.equal(headers["strict-transport-security"], "max-age=63072000", path);
+      assert.equal(headers["x-content-type-options"], "nosniff", path);
+      assert.equal(headers.server, undefined, path);
+      assert.equal(headers["x-powered-by"], undefined, path);
+    }
+  });
+
+  it('"modern" offers TLS 1.3 only', async () => {
+    writeFileSync(
+      join(dir, "modern.json"),
+      JSON.stringify({
+        bindAddress: "127.0.0.1:0",
+        adminBindAddress: "127.0.0.1:0",
+        upstreams: [devnet.url],
+        tls: { certFile: join(dir, "live.crt"), keyFile: join(dir, "live.key"), profile: "modern" },
+        logger: { level: "warn" },
+      }),
+    );
+    const modern = await startGateway(join(dir, "modern.json"));
+    try {
+      const port = new URL(modern.url).port;
+      assert.match(await handshake({ port, maxVersion: "TLSv1.2" }), /^refused/);
+      assert.match(await handshake({ port }), /^TLSv1\.3 /);
+    } finally {
+      assert.equal(await modern.stop(), 0);
+    }
+  });
+
   it("serves a certificate rotated on disk without a restart", async () => {
     const before = (await served(url, readFileSync(first.cert))).fingerprint;
     const second = makeCert(dir, "second");
