@@ -432,9 +432,9 @@ async function confirmPart(): Promise<Record<string, unknown>> {
   console.log(`limit: Ed25519 on the same ${fmt(n)} signatures (distinct keys), 3 rounds, per CPU-second:`);
   console.log(`  node:crypto verify, KeyObject ready (sync, 1 core): ${spread(rates.verify)} /s`);
   console.log(
-    `  node:crypto createPublicKey from SPKI DER (what ed25519.ts does per new key): ${spread(rates.importSpki)} /s; from JWK: ${spread(rates.importJwk)} /s`,
+    `  node:crypto createPublicKey from SPKI DER: ${spread(rates.importSpki)} /s; from JWK (what ed25519.ts does per new key): ${spread(rates.importJwk)} /s`,
   );
-  console.log(`  ed25519Verify (stinger, sync: SPKI import + verify): ${spread(ours.sync)} /s`);
+  console.log(`  ed25519Verify (stinger, sync: JWK import + verify): ${spread(ours.sync)} /s`);
   console.log(
     `  ed25519VerifyBatch (thread pool): ${spread(ours.batchWall)} /s wall, ${spread(ours.batchCpu)} /s per CPU-second`,
   );
