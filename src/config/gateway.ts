@@ -123,7 +123,18 @@ export const gatewayConfigSchema = z
         /** ... and at most this many bytes of it */
         lingerBytes: z.number().int().nonnegative().default(16_777_216),
         headersTimeoutMs: z.number().int().positive().default(10_000),
-        requestTimeoutMs: z.number().int().positive().default(130_000),
+        /** the whole request (headers and body) must arrive within this: a slow body is cut off (408) */
+        requestTimeoutMs: z.number().int().positive().default(20_000),
+        /** how long a node may take to answer (remote PoW can take minutes) */
+        upstreamTimeoutMs: z.number().int().positive().default(130_000),
+        /** an idle keep-alive connection is closed after this */
+        keepAliveTimeoutMs: z.number().int().positive().default(5000),
+        /** open connections per client address (IPv6 per rateLimit.ipv6PrefixLength prefix) */
+        maxConnectionsPerClient: z.number().int().positive().default(64),
+        /** open connections in all, kept well below the process's file descriptor limit */
+        maxConnections: z.number().int().positive().default(8192),
+        /** addresses/CIDRs never capped per client (the trusted proxies are exempt too) */
+        connectionExempt: z.array(z.string()).default([]),
         /** open WebSockets (/mqtt) per client (API key/JWT principal, else IP / IPv6 prefix) */
         maxWebSocketsPerClient: z.number().int().positive().default(8),
       })

@@ -9,6 +9,7 @@ import { isLingering } from "../util/lingering-close.ts";
 import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { createClientIpResolver } from "./client-ip.ts";
 import { ClientSlots } from "./client-slots.ts";
+import { guardConnections } from "./connections.ts";
 import { BoundCounters, createGatewayMetrics } from "./metrics.ts";
 import { proxyRequest } from "./proxy.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./rate-limit.ts";
@@ -117,6 +118,7 @@ export class Gateway {
     const serverOptions = {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
       // Node checks the two timeouts above only this often (default 30 s): a slowloris client would
       // otherwise hold its socket for up to 30 s past the header timeout.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
@@ -136,6 +138,17 @@ export class Gateway {
       const ip = this.clientIp(socket.remoteAddress ?? "", req.headers["x-forwarded-for"]);
       void this.webSockets.handle(req, socket, head, ip);
     });
+    guardConnections(
+      this.server,
+      {
+        maxConnectionsPerClient: limits.maxConnectionsPerClient,
+        maxConnections: limits.maxConnections,
+        exempt: [...config.trustedProxies, ...limits.connectionExempt],
+        ipv6PrefixLength: rateLimit.ipv6PrefixLength,
+      },
+      (reason) => this.metrics.refusals.inc({ reason }),
+      log,
+    );
     this.admin = createServer((req, res) => this.serveMetrics(req, res));
   }
 
@@ -251,7 +264,7 @@ export class Gateway {
           metrics: this.metrics,
           counters: this.counters,
           tls: this.config.tls !== undefined,
-          requestTimeoutMs: this.config.limits.requestTimeoutMs,
+          requestTimeoutMs: this.config.limits.upstreamTimeoutMs,
         },
         req,
         res,

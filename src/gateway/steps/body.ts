@@ -38,7 +38,8 @@ export function bodyStep(limits: BodyLimits): Step {
       };
       req.on("data", onData);
       req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", reject);
+      // Gone before its body was whole (cut off by requestTimeoutMs, or hung up): nobody to answer.
+      req.on("error", () => reject(new Refusal(499, "client_closed", "client closed the request")));
     });
   };
 }
