@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   jwt: async () => (await import("./commands/jwt.ts")).registerJwt,
   pow: async () => (await import("./commands/pow.ts")).registerPow,
   gateway: async () => (await import("./commands/gateway.ts")).registerGateway,
+  "ban-helper": async () => (await import("./commands/ban-helper.ts")).registerBanHelper,
   audit: async () => (await import("./commands/audit.ts")).registerAudit,
   harden: async () => (await import("./commands/harden.ts")).registerHarden,
   snapshot: async () => (await import("./commands/snapshot.ts")).registerSnapshot,

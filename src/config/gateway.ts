@@ -2,6 +2,28 @@ import { z } from "zod";
 import { hostPort, loggerSchema } from "./common.ts";
 import { DEFAULT_PROTECTED_ROUTES, DEFAULT_PUBLIC_ROUTES } from "./node.ts";
 
+/** The longest kernel ban (a week): longer bans are what fail2ban's bantime.increment is for. */
+export const MAX_BAN_SECONDS = 604_800;
+
+/** Refusals that are the client's doing (abuse or probing); a sick node or a busy pool is not. */
+export const DEFAULT_BAN_REASONS = [
+  "rate_limited",
+  "connection_limit",
+  "websocket_limit",
+  "pow_concurrency",
+  "request_timeout",
+  "headers_too_large",
+  "bad_request",
+  "body_too_large",
+  "unknown_route",
+  "ip_denied",
+  "missing_credentials",
+  "invalid_api_key",
+  "invalid_jwt",
+  "expired_jwt",
+  "missing_scope",
+] as const;
+
 export const gatewayConfigSchema = z
   .object({
     bindAddress: hostPort.default("127.0.0.1:8080"),
@@ -137,6 +159,26 @@ export const gatewayConfigSchema = z
         connectionExempt: z.array(z.string()).default([]),
         /** open WebSockets (/mqtt) per client (API key/JWT principal, else IP / IPv6 prefix) */
         maxWebSocketsPerClient: z.number().int().positive().default(8),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Repeat offenders into the kernel: a client refused `threshold` times (for the `reasons` below)
+     * within `windowSeconds` is put into the nftables set `stinger harden` writes, through the
+     * privileged `stinger ban-helper` on `helperSocket`, and its packets are dropped for `banSeconds`.
+     * Trusted proxies, limits.connectionExempt and ipFilter.allow are never banned.
+     */
+    kernelBan: z
+      .object({
+        enabled: z.boolean().default(false),
+        helperSocket: z.string().min(1).default("/run/stinger/ban.sock"),
+        threshold: z.number().int().min(1).default(100),
+        windowSeconds: z.number().positive().default(10),
+        banSeconds: z.number().int().min(1).max(MAX_BAN_SECONDS).default(600),
+        reasons: z
+          .array(z.string().min(1))
+          .min(1)
+          .default([...DEFAULT_BAN_REASONS]),
       })
       .strict()
       .prefault({}),

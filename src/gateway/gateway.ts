@@ -10,6 +10,8 @@ import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { createClientIpResolver } from "./client-ip.ts";
 import { ClientSlots } from "./client-slots.ts";
 import { guardConnections } from "./connections.ts";
+import { KernelBanClient } from "./kernel-ban/client.ts";
+import { type Ban, Offenders } from "./kernel-ban/offenders.ts";
 import { BoundCounters, createGatewayMetrics } from "./metrics.ts";
 import { proxyRequest } from "./proxy.ts";
 import { createMemoryRateLimiter, type RateLimiter } from "./rate-limit.ts";
@@ -53,6 +55,9 @@ export class Gateway {
   /** on every answer: HSTS under TLS, and no content-type sniffing */
   private readonly securityHeaders: [string, string][];
   private readonly webSockets: WebSocketTunnels;
+  /** with kernelBan.enabled: who keeps being refused, and the line to the helper that bans them */
+  private readonly offenders: Offenders | undefined;
+  private readonly kernelBan: KernelBanClient | undefined;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -66,6 +71,19 @@ export class Gateway {
       ? createRedisRateLimiter(config.rateLimit, config.rateLimit.redis, log.child({ module: "rate-limit" }))
       : createMemoryRateLimiter(config.rateLimit);
     const { rateLimit, limits } = config;
+    if (config.kernelBan.enabled) {
+      const kb = config.kernelBan;
+      this.offenders = new Offenders({
+        ...kb,
+        exempt: [...config.trustedProxies, ...limits.connectionExempt, ...config.ipFilter.allow],
+        ipv6PrefixLength: rateLimit.ipv6PrefixLength,
+      });
+      this.kernelBan = new KernelBanClient(
+        kb.helperSocket,
+        (ban, result, detail) => this.banResult(ban, result, detail),
+        log.child({ module: "kernel-ban" }),
+      );
+    }
     const ipFilter = ipFilterStep(config.ipFilter);
     const access = accessStep({
       routes: config.routes,
@@ -109,7 +127,7 @@ export class Gateway {
           }),
           rateLimited,
         ],
-        onRefused: (reason) => this.metrics.refusals.inc({ reason }),
+        onRefused: (reason, ip) => this.refused(reason, ip),
         extraHeaders: this.securityHeaders,
       },
       this.balancer,
@@ -146,10 +164,25 @@ export class Gateway {
         exempt: [...config.trustedProxies, ...limits.connectionExempt],
         ipv6PrefixLength: rateLimit.ipv6PrefixLength,
       },
-      (reason) => this.metrics.refusals.inc({ reason }),
+      (reason, ip) => this.refused(reason, ip),
       log,
     );
     this.admin = createServer((req, res) => this.serveMetrics(req, res));
+  }
+
+  /** Counts a refusal, and hands a client that keeps being refused to the kernel ban. */
+  private refused(reason: string, ip: string): void {
+    this.metrics.refusals.inc({ reason });
+    const ban = this.offenders?.refused(ip, reason);
+    if (!ban) return;
+    this.log.warn({ ip: ban.ip, target: ban.target, seconds: ban.seconds, reason }, "kernel ban");
+    this.kernelBan!.ban(ban);
+  }
+
+  private banResult(ban: Ban, result: "applied" | "refused" | "unavailable", detail: string): void {
+    this.metrics.kernelBans.inc({ result });
+    if (result !== "applied")
+      this.log.error({ ip: ban.ip, target: ban.target, result, detail }, "kernel ban not applied");
   }
 
   /** Parser errors, in Node's default statuses and our JSON shape. */
@@ -165,7 +198,8 @@ export class Gateway {
         : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [408, "request_timeout"]
           : [400, "bad_request"];
-    this.metrics.refusals.inc({ reason });
+    // Parser errors come before any header is read: the client is whoever holds the socket.
+    this.refused(reason, socket.remoteAddress ?? "");
     const text = { 431: "request header fields too large", 408: "request timeout", 400: "bad request" }[
       status
     ]!;
@@ -236,6 +270,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.config.tls) for (const f of [this.config.tls.certFile, this.config.tls.keyFile]) unwatchFile(f);
     this.webSockets.close();
+    this.kernelBan?.close();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.admin.close(() => r()));
@@ -277,7 +312,7 @@ export class Gateway {
       const refusal =
         err instanceof Refusal ? err : new Refusal(502, "upstream_error", "no node could answer the request");
       reason = refusal.reason;
-      this.metrics.refusals.inc({ reason });
+      this.refused(reason, ctx.ip);
       if (!(err instanceof Refusal))
         this.log.warn({ err: String(err), ip: ctx.ip, path: ctx.path }, "proxying failed");
       if (!res.headersSent) sendRefusal(res, refusal);

@@ -19,6 +19,12 @@ export function createGatewayMetrics() {
       labelNames: ["reason"] as const,
       registers: r,
     }),
+    kernelBans: new Counter({
+      name: "stinger_gateway_kernel_bans_total",
+      help: "Repeat offenders sent to the kernel ban helper, by result (applied, refused, unavailable)",
+      labelNames: ["result"] as const,
+      registers: r,
+    }),
     inFlight: new Gauge({
       name: "stinger_gateway_node_in_flight",
       help: "Requests in flight per node",

@@ -19,7 +19,7 @@ export interface WebSocketOptions {
   healthIntervalMs: number;
   /** the checks a handshake passes, in order (the gateway's steps: IP filter, route, credentials, caps) */
   steps: Step[];
-  onRefused: (reason: string) => void;
+  onRefused: (reason: string, ip: string) => void;
   /** added to every answer the gateway writes itself (HSTS, nosniff) */
   extraHeaders: [string, string][];
 }
@@ -55,7 +55,7 @@ export class WebSocketTunnels {
     const ctx = newContext(req, ip);
     const path = ctx.path;
     const refuse = (r: Refusal) => {
-      this.opts.onRefused(r.reason);
+      this.opts.onRefused(r.reason, ip);
       this.log.info(
         { ip, method: req.method, path: path.split("?")[0], status: r.status, reason: r.reason },
         "request",

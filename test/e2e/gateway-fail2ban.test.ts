@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -34,6 +35,7 @@ describe("fail2ban for the gateway access log", () => {
         adminBindAddress: "127.0.0.1:0",
         upstreams: [devnet.url],
         rateLimit: { capacity: 5, refillPerSecond: 0.1 },
+        limits: { maxConnectionsPerClient: 2 },
       }),
     );
     gateway = await startGateway(join(dir, "gw.json"), 30_000, log);
@@ -75,6 +77,30 @@ describe("fail2ban for the gateway access log", () => {
     const section = out.split("|- Matched line(s):")[1]?.split("`-")[0] ?? "";
     assert.equal((section.match(/"ip":"127\.0\.0\.12"/g) ?? []).length, 4);
     assert.equal((section.match(/"ip":"127\.0\.0\.13"/g) ?? []).length, limited);
+  });
+
+  it("connections refused over the per-client cap are matched too", async () => {
+    const { port } = new URL(gateway.url);
+    const sockets: Socket[] = [];
+    const closed: Promise<void>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = connect({ host: "127.0.0.1", port: Number(port), localAddress: "127.0.0.14" });
+      s.on("error", () => {});
+      closed.push(new Promise((r) => s.once("close", () => r())));
+      sockets.push(s);
+      await new Promise((r) => s.once("connect", r));
+    }
+    // The third socket is over the cap of 2: closed at once, and logged as a "connection" line.
+    await Promise.race(closed);
+    await waitFor(
+      async () => /"ip":"127\.0\.0\.14","reason":"connection_limit"/.test(readFileSync(log, "utf8")),
+      10_000,
+      "the connection_limit line",
+    );
+    for (const s of sockets) s.destroy();
+    const out = execFileSync("fail2ban-regex", ["--print-all-matched", log, FILTER], { encoding: "utf8" });
+    const section = out.split("|- Matched line(s):")[1]?.split("`-")[0] ?? "";
+    assert.equal((section.match(/"ip":"127\.0\.0\.14"/g) ?? []).length, 1, out);
   });
 
   it("the jail passes fail2ban's configuration test", () => {

@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import type { ChildProcess, SpawnOptions } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,13 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Runs `node ARGS`, under a command prefix when one is given (the prefix must exec the command). */
+function spawnWrapped(wrap: string[] | undefined, args: string[], opts: SpawnOptions): ChildProcess {
+  return wrap && wrap.length > 0
+    ? spawnOwned(wrap[0]!, [...wrap.slice(1), process.execPath, ...args], opts)
+    : spawnOwned(process.execPath, args, opts);
+}
+
 /** Starts `stinger devnet` on 127.0.0.1 with an ephemeral port and waits for its ready line. */
 export async function startDevnet(
   opts: {
@@ -45,6 +52,8 @@ export async function startDevnet(
     gateway?: boolean;
     extraArgs?: string[];
     timeoutMs?: number;
+    /** a command prefix the devnet runs under, e.g. `ip netns exec NS` */
+    wrap?: string[];
   } = {},
 ): Promise<RunningDevnet> {
   const dataDir = opts.dataDir ?? tempDir();
@@ -72,7 +81,7 @@ export async function startDevnet(
     ...(opts.gateway ? ["--gateway-port", "0", "--gateway-metrics-port", "0"] : ["--no-gateway"]),
     ...(opts.extraArgs ?? []),
   ];
-  const proc = spawnOwned(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawnWrapped(opts.wrap, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   proc.stderr!.on("data", (d) => {
@@ -219,10 +228,11 @@ export async function startGateway(
   configFile: string,
   timeoutMs = 30_000,
   logFile?: string,
+  wrap?: string[],
 ): Promise<RunningGateway> {
   // The access log (stderr) goes to logFile when given, as an operator would redirect it for fail2ban.
   const stderr = logFile ? openSync(logFile, "a") : "inherit";
-  const proc = spawnOwned(process.execPath, [BIN, "gateway", "--config", configFile], {
+  const proc = spawnWrapped(wrap, [BIN, "gateway", "--config", configFile], {
     stdio: ["ignore", "pipe", stderr],
   });
   if (typeof stderr === "number") closeSync(stderr);

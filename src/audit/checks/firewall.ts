@@ -1,5 +1,6 @@
 // FW-*: is there a firewall, does it deny by default in both IP families, and do its holes match what the
 // stinger deployment needs. All judgement comes from the per-family views of collectors/firewall.ts.
+import { BAN_SET_V4, BAN_SET_V6, BAN_TABLE, BAN_TABLE_FAMILY } from "../../gateway/kernel-ban/nft-set.ts";
 import { type Check, finding, type Skipped } from "../check.ts";
 import {
   type Evidence,
@@ -448,4 +449,40 @@ const FW008: Check = {
   },
 };
 
-export const FIREWALL_CHECKS: Check[] = [FW001, FW002, FW003, FW004, FW006, FW007, FW008];
+const FW009: Check = {
+  id: "FW-009",
+  title: "The gateway bans repeat offenders into nftables, but the ban sets are not loaded",
+  area: "firewall",
+  severity: "medium",
+  refs: ["stinger gateway kernelBan", "operator checklist: rate-limit abuse down to the firewall"],
+  run(facts) {
+    const gw = facts.deployment.gateway;
+    if (!gw) return { skipped: "no gateway config given (--gateway-config)" };
+    if (!gw.config.kernelBan.enabled) return { skipped: `kernelBan is off in ${gw.file}` };
+    const seen = seenFirewall(facts);
+    if (isSkip(seen)) return seen;
+    const { fw } = seen;
+    // A drop rule in an input chain that matches the set: nft refuses a rule naming a missing set, so a
+    // loaded rule means a loaded set.
+    const dropsFrom = (set: string) =>
+      fw.chains.some(
+        (c) =>
+          c.input &&
+          c.backend === "nftables" &&
+          c.rules.some((r) => r.verdict?.kind === "drop" && r.evidence.text.includes(`@${set}`)),
+      );
+    const missing = [BAN_SET_V4, BAN_SET_V6].filter((set) => !dropsFrom(set));
+    if (missing.length === 0) return [];
+    return [
+      finding(FW009, {
+        evidence: `${gw.file} sets kernelBan.enabled, but no input chain drops packets from ${missing.map((m) => `@${m}`).join(" or ")} (input chains: ${fw.chains
+          .filter((c) => c.input)
+          .map((c) => `${c.backend} ${c.tableFamily} ${c.table} ${c.name}`)
+          .join(", ") || "none"}); banned clients would still reach the gateway`,
+        fix: `stinger harden --out DIR, then nft -f DIR/nftables/stinger.nft (table ${BAN_TABLE_FAMILY} ${BAN_TABLE}: sets ${BAN_SET_V4}/${BAN_SET_V6} and their drop rules), and run \`stinger ban-helper --socket ${gw.config.kernelBan.helperSocket}\` as root`,
+      }),
+    ];
+  },
+};
+
+export const FIREWALL_CHECKS: Check[] = [FW001, FW002, FW003, FW004, FW006, FW007, FW008, FW009];

@@ -12,7 +12,7 @@ export const GATEWAY_FILTER = `# fail2ban filter for stinger gateway's JSON acce
 # A line counts as a failure when the gateway refused the request for a reason that signals abuse
 # or probing; "ip" is the client IP the gateway resolved (trusted proxies only).
 [Definition]
-failregex = ^\\{.*"ip":"<ADDR>".*"reason":"(?:rate_limited|invalid_api_key|invalid_jwt|expired_jwt|missing_credentials|missing_scope|unknown_route|body_too_large|bad_request|ip_denied)".*\\}$
+failregex = ^\\{.*"ip":"<ADDR>".*"reason":"(?:rate_limited|invalid_api_key|invalid_jwt|expired_jwt|missing_credentials|missing_scope|unknown_route|body_too_large|bad_request|ip_denied|connection_limit|websocket_limit)".*\\}$
 ignoreregex =
 datepattern = "time":"%%Y-%%m-%%dT%%H:%%M:%%S(?:\\.%%f)?Z"
 `;

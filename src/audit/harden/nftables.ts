@@ -1,7 +1,8 @@
 // The host firewall: one `inet` table, so IPv4 and IPv6 get the same default-deny input policy.
+import { BAN_SET_SIZE, BAN_SET_V4, BAN_SET_V6, BAN_TABLE } from "../../gateway/kernel-ban/nft-set.ts";
 import { type HardenInput, parseCidr, validateHardenInput } from "./input.ts";
 
-export const NFT_TABLE = "stinger";
+export const NFT_TABLE = BAN_TABLE;
 export const NFT_INSTALL_PATH = "/etc/nftables.d/stinger.nft";
 /** New SSH connections allowed per source address; more are dropped until the rate recovers. */
 export const SSH_RATE = "10/minute burst 5 packets";
@@ -35,6 +36,11 @@ export function buildNftables(input: HardenInput): string {
     input.publicPorts.filter((p) => p.protocol === "tcp" && !sshPorts.includes(p.port)).map((p) => p.port),
   );
   const udp = sortedUnique(input.publicPorts.filter((p) => p.protocol === "udp").map((p) => p.port));
+  const gatewayPorts = sortedUnique(
+    input.publicPorts
+      .filter((p) => p.protocol === "tcp" && p.service.startsWith("gateway"))
+      .map((p) => p.port),
+  );
   const allow = (input.sshAllowFrom ?? []).map(parseCidr);
   const allowV4 = allow.filter((c) => c.family === 4).map((c) => c.text);
   const allowV6 = allow.filter((c) => c.family === 6).map((c) => c.text);
@@ -55,6 +61,7 @@ export function buildNftables(input: HardenInput): string {
     `# Apply:     nft -f ${NFT_INSTALL_PATH}   (keep an SSH session open while you test a new login)`,
     `# Persist:   add  include "${NFT_INSTALL_PATH}"  to /etc/nftables.conf; systemctl enable nftables`,
     `# Roll back: nft delete table inet ${NFT_TABLE}`,
+    `# Banned:    nft list set inet ${NFT_TABLE} ${BAN_SET_V4}   (and ${BAN_SET_V6}; the gateway's kernelBan)`,
     "# Only INPUT is filtered: ports Docker publishes pass through FORWARD and need DOCKER-USER rules.",
     "",
     "# Create-then-delete makes re-applying replace the table instead of adding rules twice.",
@@ -77,6 +84,11 @@ export function buildNftables(input: HardenInput): string {
       `    elements = ${set(allowV6)}`,
       `  }`,
     );
+  // The gateway's repeat offenders (`stinger ban-helper` fills these, each element with its timeout).
+  out.push(
+    `  set ${BAN_SET_V4} { type ipv4_addr; flags timeout; size ${BAN_SET_SIZE}; }`,
+    `  set ${BAN_SET_V6} { type ipv6_addr; flags interval, timeout; size ${BAN_SET_SIZE}; }`,
+  );
   // One rate-limit state per source address, forgotten after 10 idle minutes.
   out.push(
     "  set ssh_meter_v4 { type ipv4_addr; flags dynamic, timeout; timeout 10m; size 65535; }",
@@ -87,6 +99,13 @@ export function buildNftables(input: HardenInput): string {
     '    iif "lo" accept',
     // Before the conntrack rules: neighbour discovery can be classed invalid and must still pass.
     `    icmpv6 type ${set(ND_TYPES)} ip6 hoplimit 255 accept`,
+    // Banned before the conntrack accept, so an offender's open connections go quiet too.
+    ...(gatewayPorts.length > 0
+      ? [
+          `    tcp dport ${set(gatewayPorts)} ip saddr @${BAN_SET_V4} counter drop`,
+          `    tcp dport ${set(gatewayPorts)} ip6 saddr @${BAN_SET_V6} counter drop`,
+        ]
+      : []),
     "    ct state established,related accept",
     "    ct state invalid drop",
     `    icmp type ${set(ICMP_TYPES)} accept`,
