@@ -24,8 +24,9 @@ const TOOLS = [
   { command: "nft", pkg: "nftables", why: "firewall tests in network namespaces" },
   { command: "iptables-save", pkg: "iptables", why: "firewall tests (iptables back ends)" },
   { command: "iptables-legacy-save", pkg: "iptables", why: "firewall tests (legacy back end)" },
-  { command: "ip", pkg: "iproute2", why: "fail2ban test network namespaces" },
+  { command: "ip", pkg: "iproute2", why: "kernel-ban test: two network namespaces joined by veth" },
   { command: "unshare", pkg: "util-linux", why: "throwaway network namespaces" },
+  { command: "nsenter", pkg: "util-linux", why: "nft inside the ban helper's network namespace" },
 ];
 
 const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];

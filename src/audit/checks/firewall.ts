@@ -475,10 +475,12 @@ const FW009: Check = {
     if (missing.length === 0) return [];
     return [
       finding(FW009, {
-        evidence: `${gw.file} sets kernelBan.enabled, but no input chain drops packets from ${missing.map((m) => `@${m}`).join(" or ")} (input chains: ${fw.chains
-          .filter((c) => c.input)
-          .map((c) => `${c.backend} ${c.tableFamily} ${c.table} ${c.name}`)
-          .join(", ") || "none"}); banned clients would still reach the gateway`,
+        evidence: `${gw.file} sets kernelBan.enabled, but no input chain drops packets from ${missing.map((m) => `@${m}`).join(" or ")} (input chains: ${
+          fw.chains
+            .filter((c) => c.input)
+            .map((c) => `${c.backend} ${c.tableFamily} ${c.table} ${c.name}`)
+            .join(", ") || "none"
+        }); banned clients would still reach the gateway`,
         fix: `stinger harden --out DIR, then nft -f DIR/nftables/stinger.nft (table ${BAN_TABLE_FAMILY} ${BAN_TABLE}: sets ${BAN_SET_V4}/${BAN_SET_V6} and their drop rules), and run \`stinger ban-helper --socket ${gw.config.kernelBan.helperSocket}\` as root`,
       }),
     ];
