@@ -26,6 +26,8 @@ const TOOLS = [
   { command: "iptables-legacy-save", pkg: "iptables", why: "firewall tests (legacy back end)" },
   { command: "ip", pkg: "iproute2", why: "kernel-ban test: two network namespaces joined by veth" },
   { command: "unshare", pkg: "util-linux", why: "throwaway network namespaces" },
+  { command: "testssl", pkg: "testssl.sh", why: "the devnet gateway's TLS rated by testssl.sh" },
+  { command: "slowhttptest", pkg: "slowhttptest", why: "slow-header/-body/-read attacks on the gateway" },
   { command: "nsenter", pkg: "util-linux", why: "nft inside the ban helper's network namespace" },
 ];
 

@@ -171,6 +171,25 @@ describe("gateway TLS", () => {
     assert.match(await handshake({ ecdhCurve: "secp521r1", maxVersion: "TLSv1.2" }), /^refused/);
   });
 
+  it("picks the suite in the server's order, except for a client that puts ChaCha20 first", async () => {
+    // Offered in the "wrong" order: the server's order (AES-128-GCM first) wins.
+    assert.equal(
+      await handshake({
+        ciphers: "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256",
+        maxVersion: "TLSv1.2",
+      }),
+      "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256",
+    );
+    // A client without AES instructions lists ChaCha20 first and gets it.
+    assert.equal(
+      await handshake({
+        ciphers: "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256",
+        maxVersion: "TLSv1.2",
+      }),
+      "TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305",
+    );
+  });
+
   it("HSTS and nosniff on every answer, proxied or refused, and no server banner", async () => {
     const ca = readFileSync(first.cert);
     for (const path of ["/api/v1/info", "/wp-login.php"]) {
