@@ -1,5 +1,16 @@
 // `npm run bench -- <area> [--json]`: runs bench/<area>.ts.
-const AREAS = ["ingest", "reads", "pow", "pow-load", "gossip", "gateway", "audit", "ledger", "mqtt"];
+const AREAS = [
+  "ingest",
+  "reads",
+  "pow",
+  "pow-load",
+  "gossip",
+  "gateway",
+  "kernel-ban",
+  "audit",
+  "ledger",
+  "mqtt",
+];
 const area = process.argv[2];
 if (!area || !AREAS.includes(area)) {
   console.error(`usage: npm run bench -- <${AREAS.join("|")}> [--json]`);
