@@ -7,7 +7,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { collectFirewall, type FirewallFacts, portAccess } from "../../src/audit/collectors/firewall.ts";
+import { buildNftables } from "../../src/audit/harden/nftables.ts";
 import { FixtureHost } from "../../src/audit/host.ts";
+import { gatewayConfigSchema } from "../../src/config/gateway.ts";
 import {
   captureInNetns,
   firewallFacts,
@@ -142,4 +144,37 @@ test("real nft: no rules at all → FW-001 with the baseline nft rule set as fix
   assert.match(f1.evidence, /policy accept/);
   assert.match(f1.fix, /type filter hook input priority filter; policy drop;/);
   assert.ok(!findings.some((f) => f.id === "FW-002" || f.id === "FW-007"));
+});
+
+test("real nft: a gateway with kernelBan needs the ban sets loaded → FW-009; the harden table clears it", async () => {
+  const gateway = {
+    file: "/etc/stinger/gateway.json",
+    config: gatewayConfigSchema.parse({
+      upstreams: ["http://127.0.0.1:14265"],
+      kernelBan: { enabled: true },
+    }),
+  };
+  const judge = async (nft: string) => {
+    const r = await collectFirewall(new FixtureHost(await captureInNetns({ nft })));
+    const facts = firewallFacts(r);
+    return runFirewallChecks({ ...facts, deployment: { ...facts.deployment, gateway } }).findings.filter(
+      (f) => f.id === "FW-009",
+    );
+  };
+  const without = await judge(NFT_BASE(""));
+  assert.equal(without.length, 1);
+  assert.match(without[0]!.evidence, /no input chain drops packets from @gateway_ban_v4 or @gateway_ban_v6/);
+  assert.match(without[0]!.fix, /stinger ban-helper --socket \/run\/stinger\/ban\.sock/);
+  const hardened = buildNftables({
+    publicPorts: [{ port: 443, protocol: "tcp", service: "gateway (HTTPS)" }],
+    sshPorts: [22],
+    sshdDirectives: [],
+    sshBackend: "auto",
+  });
+  assert.deepEqual(await judge(hardened), []);
+  // Only the IPv4 rule loaded: still a finding, naming the IPv6 set.
+  const v4only = hardened.replace(/^.*ip6 saddr @gateway_ban_v6.*$/m, "");
+  const half = await judge(v4only);
+  assert.equal(half.length, 1);
+  assert.match(half[0]!.evidence, /from @gateway_ban_v6 \(/);
 });

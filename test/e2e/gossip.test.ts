@@ -338,10 +338,20 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
     const before = await cmi(devnet.url);
     const ids: string[] = [];
     for (let i = 0; i < 200; i++) ids.push(await submit(devnet.url, `offline-${i}`));
+    // Every one of them, not just the last: a message outside the last one's cone can be referenced by a
+    // later milestone, and a follower learns a message it missed only through a milestone's cone.
+    let unreferenced = ids;
     await waitFor(
-      async () => (await metadata(devnet.url, ids.at(-1)!))?.referencedByMilestoneIndex,
-      20_000,
-      "all referenced",
+      async () => {
+        const left: string[] = [];
+        for (const id of unreferenced)
+          if (!(await metadata(devnet.url, id))?.referencedByMilestoneIndex) left.push(id);
+        unreferenced = left;
+        if (left.length > 0) throw new Error(`${left.length} not referenced yet, e.g. ${left[0]}`);
+        return true;
+      },
+      30_000,
+      "all 200 referenced by a milestone",
     );
     assert.ok((await cmi(devnet.url)) >= before + 2, "several milestones while the follower was down");
     await startFollower();
@@ -356,8 +366,10 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
           if (r.status === 200) return r.body.data;
           const info = (await getJson<{ data: Record<string, unknown> }>(`${followerUrl}/api/v1/info`)).body
             .data;
+          const there = await metadata(devnet.url, id);
           throw new Error(
-            `${r.status}, follower lmi ${info.latestMilestoneIndex} cmi ${info.confirmedMilestoneIndex}`,
+            `${r.status}, follower lmi ${info.latestMilestoneIndex} cmi ${info.confirmedMilestoneIndex}; ` +
+              `on the coordinator's node: ${JSON.stringify(there)}`,
           );
         },
         30_000,
