@@ -347,7 +347,11 @@ describe("a follower node: catch-up after downtime, unknown and misbehaving peer
         for (const id of unreferenced)
           if (!(await metadata(devnet.url, id))?.referencedByMilestoneIndex) left.push(id);
         unreferenced = left;
-        if (left.length > 0) throw new Error(`${left.length} not referenced yet, e.g. ${left[0]}`);
+        if (left.length > 0)
+          throw new Error(
+            `${left.length} not referenced yet, e.g. ${JSON.stringify(await metadata(devnet.url, left[0]!))} ` +
+              `(cmi ${await cmi(devnet.url)})`,
+          );
         return true;
       },
       30_000,

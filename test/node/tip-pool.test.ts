@@ -40,6 +40,35 @@ describe("URTS tip pool", () => {
   });
 });
 
+describe("tip pool size limit", () => {
+  it("evicts approved tips before unapproved ones, so no message is orphaned by a burst", () => {
+    const pool = new TipPool({ maxTips: 4, maxChildren: 30, maxReferencedTipAgeMs: 60_000 });
+    pool.add(id(1), [], 0); // never approved
+    pool.add(id(2), [], 0);
+    pool.add(id(3), [id(2)], 0); // approves 2
+    pool.add(id(4), [id(3)], 0); // approves 3
+    pool.add(id(5), [id(4)], 0); // over the limit: 2, the oldest approved, goes; 1 stays
+    const left = () =>
+      pool
+        .select(10, () => true, 0)
+        .map((t) => t[0])
+        .sort();
+    assert.deepEqual(left(), [1, 3, 4, 5]);
+    pool.add(id(6), [], 0);
+    assert.deepEqual(left(), [1, 4, 5, 6]);
+    // When no tip has an approver, the oldest goes.
+    const fresh = new TipPool({ maxTips: 2, maxChildren: 30, maxReferencedTipAgeMs: 60_000 });
+    for (let i = 1; i <= 3; i++) fresh.add(id(i), [], 0);
+    assert.deepEqual(
+      fresh
+        .select(10, () => true, 0)
+        .map((t) => t[0])
+        .sort(),
+      [2, 3],
+    );
+  });
+});
+
 describe("tip laziness cache", () => {
   it("judges each tip once per generation, again when the generation changes", () => {
     const pool = new TipPool({ maxTips: 100, maxChildren: 30, maxReferencedTipAgeMs: 3000 });

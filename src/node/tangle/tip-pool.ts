@@ -18,7 +18,7 @@ export interface TipPoolOptions {
 /**
  * The non-lazy tip pool of uniform random tip selection (URTS, RFC-0008): a tip leaves the pool
  * when it has too many approvers, has been approved for longer than the age limit, or the pool is
- * over its size limit (oldest first). Laziness is judged by the caller at selection time.
+ * over its size limit (oldest approved tip first). Laziness is judged by the caller at selection time.
  */
 export class TipPool {
   private readonly tips = new Map<string, TipEntry>();
@@ -39,10 +39,18 @@ export class TipPool {
       if (entry.children > this.opts.maxChildren) this.tips.delete(key);
     }
     this.tips.set(toHex(id), { id, addedAt: now, children: 0, firstReferencedAt: undefined, usableAt: -1 });
-    while (this.tips.size > this.opts.maxTips) {
-      const oldest = this.tips.keys().next().value as string;
-      this.tips.delete(oldest);
-    }
+    while (this.tips.size > this.opts.maxTips) this.tips.delete(this.evictionCandidate());
+  }
+
+  /**
+   * Over the size limit, the oldest tip that already has an approver goes first: its children carry it
+   * into the next milestone's cone. Dropping the oldest unapproved tip instead would orphan a message
+   * for good (a burst of submits between two milestones fills the pool with referenced tips in 3 s).
+   * Only when every tip is unapproved does the oldest one go.
+   */
+  private evictionCandidate(): string {
+    for (const [key, entry] of this.tips) if (entry.children > 0) return key;
+    return this.tips.keys().next().value as string;
   }
 
   remove(id: Uint8Array): void {
