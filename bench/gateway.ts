@@ -3,6 +3,8 @@
 // allow/deny, API key, token bucket, route policy, balancer, JSON access log to a file), nginx with
 // the baseline's limit_req/limit_conn/allow-deny/real_ip config. Then a one-client flood of requests
 // that are refused (429 rate limited, 403 denied) while a legitimate client measures its latency.
+// CPU per request: each proxy's processes' user+system time (from /proc) over a wrk run, divided by the
+// requests it answered; a bare node:http proxy (bench/bare-proxy.mjs) is the floor for Node.js.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -23,8 +25,31 @@ for (const tool of ["wrk", "nginx"])
     process.exit(2);
   }
 
+/** User + system CPU time of these processes and their children's, in µs (from /proc, 100 Hz ticks). */
+function cpuMicros(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the parenthesised command: state is field 3, utime 14, stime 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks * 10_000;
+}
+
+/** The process and its direct children (nginx's master and workers). */
+function processTree(pid: number): number[] {
+  const children = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+    .stdout.trim()
+    .split("\n");
+  return [pid, ...children.filter(Boolean).map(Number)];
+}
+
 interface WrkResult {
   rps: number;
+  requests: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -46,6 +71,7 @@ function wrk(url: string, headers: string[] = [], duration = DUR): Promise<WrkRe
     p.on("close", () => {
       resolve({
         rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+        requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
         p50: ms(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ""),
         p99: ms(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ""),
         non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
@@ -122,7 +148,7 @@ const node = await startNode(join(dir, "node.json"), { COO_PRV_KEYS: keys.keys[0
 const nodePort = Number(new URL(node.url).port);
 
 // nginx: the baseline's config (c), pointed at the node; a second one with a limit that triggers.
-async function startNginx(name: string, rate: string, burst: number): Promise<string> {
+async function startNginx(name: string, rate: string, burst: number): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const prefix = join(dir, name);
   spawnSync("mkdir", ["-p", prefix]);
@@ -171,7 +197,22 @@ http {
     if (ok === 200) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: p.pid! };
+}
+
+async function startBareProxy(): Promise<{ url: string; pid: number }> {
+  const p = spawn(
+    process.execPath,
+    [new URL("./bare-proxy.mjs", import.meta.url).pathname, String(nodePort)],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  procs.push(p);
+  const port = await new Promise<string>((resolve) =>
+    p.stdout!.once("data", (d) => resolve(String(d).trim())),
+  );
+  return { url: `http://127.0.0.1:${port}`, pid: p.pid! };
 }
 
 async function startStinger(name: string, capacity: number, refill: number) {
@@ -191,25 +232,34 @@ async function startStinger(name: string, capacity: number, refill: number) {
   // The JSON access log goes to a file, as an operator runs it for fail2ban.
   const g = await startGateway(join(dir, `${name}.json`), 30_000, join(dir, `${name}.log`));
   procs.push(g.proc);
-  return g.url;
+  return { url: g.url, pid: g.proc.pid! };
 }
 
 const nginx = await startNginx("nginx", "200000r/s", 100000);
 const gateway = await startStinger("gateway", 1e9, 1e9);
-const targets: [string, string, string[]][] = [
-  ["direct", node.url, []],
-  ["nginx", nginx, []],
+const bare = await startBareProxy();
+// name, URL, wrk headers, the processes whose CPU counts (none for direct: the node is everyone's upstream)
+const targets: [string, string, string[], number[]][] = [
+  ["direct", node.url, [], []],
+  ["nginx", nginx.url, [], processTree(nginx.pid)],
+  ["bare node:http", bare.url, [], [bare.pid]],
   // The API key is checked (SHA-256, constant-time compare) on every request, and keys the bucket.
-  ["stinger gateway", gateway, [`X-API-Key: ${API_KEY}`]],
+  ["stinger gateway", gateway.url, [`X-API-Key: ${API_KEY}`], [gateway.pid]],
 ];
 for (const [, url, h] of targets) await wrk(`${url}/api/v1/info`, h, "3s"); // warm-up
-const results = new Map<string, WrkResult[]>();
+const results = new Map<string, (WrkResult & { cpuUsPerRequest: number })[]>();
 for (let run = 0; run < RUNS; run++)
-  for (const [name, url, h] of targets) {
-    const r = await wrk(`${url}/api/v1/info`, h);
+  for (const [name, url, h, pids] of targets) {
+    const before = cpuMicros(pids);
+    const w = await wrk(`${url}/api/v1/info`, h);
+    const r = {
+      ...w,
+      cpuUsPerRequest: pids.length ? (cpuMicros(pids) - before) / Math.max(1, w.requests) : 0,
+    };
     results.set(name, [...(results.get(name) ?? []), r]);
     console.log(
-      `${name.padEnd(16)} run ${run + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, non-2xx ${r.non2xx}, socket errors ${r.errors}`,
+      `${name.padEnd(16)} run ${run + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ` +
+        `${pids.length ? `CPU ${fmt(r.cpuUsPerRequest, 1)} µs/request, ` : ""}non-2xx ${r.non2xx}, socket errors ${r.errors}`,
     );
   }
 const summary = Object.fromEntries(
@@ -219,6 +269,7 @@ const summary = Object.fromEntries(
       rps: median(rs.map((r) => r.rps)),
       p50: median(rs.map((r) => r.p50)),
       p99: median(rs.map((r) => r.p99)),
+      cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
     },
   ]),
 );
@@ -230,6 +281,11 @@ console.log(
 console.log(
   `gateway/nginx: ${fmt(g.rps / n.rps, 2)}x req/s (goal >= 0.7), p99 added vs nginx ${fmt(g.p99 - n.p99, 2)} ms (goal <= 1 ms)`,
 );
+const b = summary["bare node:http"]!;
+console.log(
+  `CPU per request (median): nginx ${fmt(n.cpuUsPerRequest, 1)} µs, bare node:http ${fmt(b.cpuUsPerRequest, 1)} µs, ` +
+    `gateway ${fmt(g.cpuUsPerRequest, 1)} µs; bare/nginx ${fmt(b.rps / n.rps, 2)}x req/s`,
+);
 
 // Floods: one client (by X-Forwarded-For through the trusted loopback hop) hammers; a legitimate one
 // (another forwarded address) keeps asking 20 times a second.
@@ -237,8 +293,8 @@ const limitedNginx = await startNginx("nginx-limited", "50r/s", 100);
 const limitedGateway = await startStinger("gateway-limited", 100, 50);
 const floods: Record<string, unknown> = {};
 for (const [name, url] of [
-  ["nginx", limitedNginx],
-  ["stinger gateway", limitedGateway],
+  ["nginx", limitedNginx.url],
+  ["stinger gateway", limitedGateway.url],
 ] as const) {
   const legitHeaders = { "x-forwarded-for": "198.51.100.8" };
   const quiet = await legitimate(url, 3, legitHeaders);
