@@ -2,7 +2,7 @@
 // the table `stinger harden` writes, and the test speaks its line protocol over the Unix socket.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -136,7 +136,7 @@ describe("stinger ban-helper with real nft", () => {
     assert.equal(await ask("ban 198.51.100.10 60"), "ok 198.51.100.10");
   });
 
-  it("prints its usage and refuses a bad --never with exit code 2", async () => {
+  it("prints its usage; refuses a bad --never and a path that is not a socket with exit code 2", async () => {
     const help = await sh([process.execPath, BIN, "ban-helper", "--help"]);
     assert.match(help, /--socket <path>/);
     const bad = spawnOwned(
@@ -152,5 +152,18 @@ describe("stinger ban-helper with real nft", () => {
     });
     assert.equal(await exited(bad), 2);
     assert.match(err, /^stinger: .*"nope" is not an IP address or CIDR\n$/);
+    // A path that holds something else is not taken over.
+    const file = join(dir, "not-a-socket");
+    writeFileSync(file, "keep me");
+    const taken = spawnOwned(process.execPath, [BIN, "ban-helper", "--socket", file], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let takenErr = "";
+    taken.stderr!.on("data", (d) => {
+      takenErr += d;
+    });
+    assert.equal(await exited(taken), 2);
+    assert.match(takenErr, /exists and is not a socket/);
+    assert.equal(readFileSync(file, "utf8"), "keep me");
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { BanHelper } from "../../gateway/kernel-ban/helper.ts";
+import { BanHelper, SocketPathError } from "../../gateway/kernel-ban/helper.ts";
 import { BAN_SET_V4, BAN_SET_V6, BAN_TABLE, BAN_TABLE_FAMILY } from "../../gateway/kernel-ban/nft-set.ts";
 import { createLogger } from "../../util/logger.ts";
 import { fail, parseIntOption, UsageError } from "../errors.ts";
@@ -37,7 +37,9 @@ export function registerBanHelper(program: Command): void {
           // A bad --never entry is the operator's mistake: one line, exit 2.
           throw new UsageError(err instanceof Error ? err.message : String(err));
         }
-        await helper.start();
+        await helper.start().catch((err) => {
+          throw err instanceof SocketPathError ? new UsageError(err.message) : err;
+        });
         process.stdout.write(`stinger ban-helper ready: ${opts.socket}\n`);
         const shutdown = () =>
           helper.close().then(

@@ -2,8 +2,9 @@
 // The gateway stays unprivileged and asks it over a Unix socket; the helper checks every line, refuses
 // exempt addresses itself (a second line of defence), and batches what arrives together into one nft run.
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { BlockList, createServer, type Server, type Socket } from "node:net";
+import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { createIpSet } from "../client-ip.ts";
 import { addElementLine, type BanTarget, MAX_BAN_SECONDS, parseBanTarget } from "./nft-set.ts";
@@ -20,6 +21,9 @@ export interface BanHelperOptions {
 }
 
 const LOOPBACK = ["127.0.0.0/8", "::1/128"];
+
+/** The socket path cannot be used (the operator named something else): a usage error. */
+export class SocketPathError extends Error {}
 const MAX_LINE = 256;
 
 interface Pending {
@@ -58,8 +62,12 @@ export class BanHelper {
 
   async start(): Promise<void> {
     const path = this.opts.socketPath;
-    // A socket file left by a killed helper would make listen() fail with EADDRINUSE.
-    if (existsSync(path)) rmSync(path);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    // A socket left by a killed helper would make listen() fail with EADDRINUSE; anything else at that
+    // path is the operator's and stays.
+    const existing = lstatSync(path, { throwIfNoEntry: false });
+    if (existing?.isSocket()) rmSync(path);
+    else if (existing) throw new SocketPathError(`${path} exists and is not a socket`);
     const server = createServer((socket) => this.serve(socket));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
