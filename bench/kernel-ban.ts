@@ -7,11 +7,15 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { buildNftables } from "../src/audit/harden/nftables.ts";
-import { BIN, startDevnet, startGateway, waitFor } from "../test/helpers/devnet.ts";
+import { startDevnet, startGateway, waitFor } from "../test/helpers/devnet.ts";
+import {
+  bannedNow,
+  loadGatewayFirewall,
+  startBanClients,
+  startBanHelper,
+} from "../test/helpers/kernel-ban.ts";
 import { createNetnsPair } from "../test/helpers/netns.ts";
-import { spawnOwned, stopOwned } from "../test/helpers/owned.ts";
+import { stopOwned } from "../test/helpers/owned.ts";
 import { fmt, printHeader, report } from "./_lib.ts";
 
 if (process.getuid?.() !== 0) {
@@ -29,47 +33,13 @@ const [attacker, honest] = pair.clientAddresses as [string, string];
 const owned: ChildProcess[] = [];
 
 try {
-  await pair.run(
-    pair.server,
-    ["nft", "-f", "-"],
-    buildNftables({
-      publicPorts: [{ port: PORT, protocol: "tcp", service: "gateway (HTTP)" }],
-      sshPorts: [22],
-      sshdDirectives: [],
-      sshBackend: "auto",
-    }),
-  );
+  await loadGatewayFirewall(pair, PORT);
   const socket = join(dir, "ban.sock");
-  const helper = spawnOwned(
-    "ip",
-    ["netns", "exec", pair.server, process.execPath, BIN, "ban-helper", "--socket", socket],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  owned.push(helper);
-  let helperOut = "";
-  helper.stdout!.on("data", (d) => (helperOut += d));
-  await waitFor(async () => helperOut.includes("ready"), 20_000, "ban helper");
+  owned.push(await startBanHelper(pair, socket));
   const devnet = await startDevnet({ minPoWScore: 1, wrap: pair.wrap(pair.server) });
   owned.push(devnet.proc);
-
-  const clients = spawnOwned(
-    "ip",
-    [
-      "netns",
-      "exec",
-      pair.client,
-      process.execPath,
-      new URL("../test/fixtures/ban-clients.mjs", import.meta.url).pathname,
-      `http://${pair.serverAddress}:${PORT}`,
-    ],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  owned.push(clients);
-  const lines = createInterface({ input: clients.stdout! })[Symbol.asyncIterator]();
-  const ask = async (cmd: object): Promise<Record<string, unknown>> => {
-    clients.stdin!.write(`${JSON.stringify(cmd)}\n`);
-    return JSON.parse((await lines.next()).value as string);
-  };
+  const clients = startBanClients(pair, `http://${pair.serverAddress}:${PORT}`);
+  const ask = clients.ask;
   const probe = async () =>
     (await ask({ op: "probe", from: honest, n: PROBES })) as {
       ok: number;
@@ -143,7 +113,7 @@ try {
     if (kernelBan) await pair.run(pair.server, ["nft", "flush", "set", "inet", "stinger", "gateway_ban_v4"]);
   }
   report(results);
-  clients.stdin!.end();
+  await clients.stop();
 } finally {
   for (const p of owned.reverse()) await stopOwned(p);
   await pair.remove();

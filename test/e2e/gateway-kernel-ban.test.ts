@@ -7,11 +7,8 @@ import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { buildNftables } from "../../src/audit/harden/nftables.ts";
 import {
-  BIN,
   type RunningDevnet,
   type RunningGateway,
   removeDir,
@@ -20,12 +17,18 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import {
+  type BanClients,
+  bannedNow,
+  loadGatewayFirewall,
+  startBanClients,
+  startBanHelper,
+} from "../helpers/kernel-ban.ts";
 import { createNetnsPair, type NetnsPair } from "../helpers/netns.ts";
-import { spawnOwned, stopOwned } from "../helpers/owned.ts";
+import { stopOwned } from "../helpers/owned.ts";
 
 const PORT = 8080;
 const BAN_SECONDS = 8;
-const CLIENTS = new URL("../fixtures/ban-clients.mjs", import.meta.url).pathname;
 
 interface Probe {
   ok: number;
@@ -40,19 +43,13 @@ describe("kernel ban of repeat offenders (network namespaces, real nft)", () => 
   let devnet: RunningDevnet;
   let gateway: RunningGateway;
   let helper: ChildProcess;
-  let clients: ChildProcess;
+  let clients: BanClients;
   let attacker: string;
   let honest: string;
   let exempt: string;
   let ask: (cmd: object) => Promise<Record<string, unknown>>;
 
-  const banned = async (): Promise<string[]> => {
-    const doc = JSON.parse(
-      await pair.run(pair.server, ["nft", "-j", "list", "set", "inet", "stinger", "gateway_ban_v4"]),
-    );
-    const set = doc.nftables.find((x: { set?: unknown }) => x.set).set;
-    return (set.elem ?? []).map((e: { elem: { val: string } }) => e.elem.val);
-  };
+  const banned = () => bannedNow(pair);
   const probe = async (n: number) => (await ask({ op: "probe", from: honest, n })) as unknown as Probe;
   const connects = async (from: string) =>
     (await ask({ op: "connect", from, timeoutMs: 1000 })).connected === true;
@@ -60,37 +57,9 @@ describe("kernel ban of repeat offenders (network namespaces, real nft)", () => 
   before(async () => {
     pair = await createNetnsPair("kb", 3);
     [attacker, honest, exempt] = pair.clientAddresses as [string, string, string];
-    const rules = buildNftables({
-      publicPorts: [{ port: PORT, protocol: "tcp", service: "gateway (HTTP)" }],
-      sshPorts: [22],
-      sshdDirectives: [],
-      sshBackend: "auto",
-    });
-    await pair.run(pair.server, ["nft", "-f", "-"], rules);
-
+    await loadGatewayFirewall(pair, PORT);
     const socket = join(dir, "ban.sock");
-    helper = spawnOwned(
-      "ip",
-      [
-        "netns",
-        "exec",
-        pair.server,
-        process.execPath,
-        BIN,
-        "ban-helper",
-        "--socket",
-        socket,
-        "--never",
-        exempt,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let helperOut = "";
-    helper.stdout!.on("data", (d) => {
-      helperOut += d;
-    });
-    await waitFor(async () => helperOut.includes("ban-helper ready"), 20_000, "the ban helper");
-
+    helper = await startBanHelper(pair, socket, [exempt]);
     devnet = await startDevnet({ minPoWScore: 1, wrap: pair.wrap(pair.server) });
     writeFileSync(
       join(dir, "gw.json"),
@@ -112,35 +81,13 @@ describe("kernel ban of repeat offenders (network namespaces, real nft)", () => 
       }),
     );
     gateway = await startGateway(join(dir, "gw.json"), 30_000, undefined, pair.wrap(pair.server));
-
-    clients = spawnOwned(
-      "ip",
-      ["netns", "exec", pair.client, process.execPath, CLIENTS, `http://${pair.serverAddress}:${PORT}`],
-      { stdio: ["pipe", "pipe", "inherit"] },
-    );
-    const lines = createInterface({ input: clients.stdout! })[Symbol.asyncIterator]();
-    let queue = Promise.resolve();
-    ask = (cmd) => {
-      const answer = queue.then(async () => {
-        clients.stdin!.write(`${JSON.stringify(cmd)}\n`);
-        const next = await lines.next();
-        if (next.done) throw new Error("the client process ended");
-        return JSON.parse(next.value) as Record<string, unknown>;
-      });
-      queue = answer.then(
-        () => {},
-        () => {},
-      );
-      return answer;
-    };
+    clients = startBanClients(pair, `http://${pair.serverAddress}:${PORT}`);
+    ask = clients.ask;
     await waitFor(async () => (await probe(1)).ok === 1, 20_000, "the gateway through the veth");
   });
 
   after(async () => {
-    if (clients) {
-      clients.stdin!.end();
-      await stopOwned(clients);
-    }
+    if (clients) await clients.stop();
     if (gateway) assert.equal(await gateway.stop(), 0);
     if (helper) assert.equal(await stopOwned(helper), 0);
     if (devnet) {
