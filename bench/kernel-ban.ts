@@ -75,14 +75,7 @@ try {
     await ask({ op: "flood", from: attacker, concurrency: FLOOD_CONCURRENCY });
     let banMs: number | null = null;
     if (kernelBan) {
-      await waitFor(
-        async () =>
-          (await pair.run(pair.server, ["nft", "list", "set", "inet", "stinger", "gateway_ban_v4"])).includes(
-            attacker,
-          ),
-        20_000,
-        "the ban",
-      );
+      await waitFor(async () => (await bannedNow(pair)).includes(attacker), 20_000, "the ban");
       banMs = performance.now() - t0;
     } else await new Promise((r) => setTimeout(r, 500));
     const before = (await ask({ op: "stats", from: attacker })) as { status: Record<string, number> };

@@ -37,7 +37,7 @@ function testssl(target: string, jsonFile: string): Promise<string> {
       ["--quiet", "--color", "0", "--warnings", "off", "--jsonfile", jsonFile, target],
       { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
       // testssl's exit code counts findings; the JSON file is what is judged.
-      (err, stdout) => (err && err.killed ? reject(new Error("testssl timed out")) : resolve(stdout)),
+      (err, stdout) => (err?.killed ? reject(new Error("testssl timed out")) : resolve(stdout)),
     );
   });
 }
