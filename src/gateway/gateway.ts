@@ -10,7 +10,7 @@ import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { createClientIpResolver } from "./client-ip.ts";
 import { ClientSlots } from "./client-slots.ts";
 import { guardConnections } from "./connections.ts";
-import { KernelBanClient } from "./kernel-ban/client.ts";
+import { type BanResult, KernelBanClient } from "./kernel-ban/client.ts";
 import { type Ban, Offenders } from "./kernel-ban/offenders.ts";
 import { BoundCounters, createGatewayMetrics } from "./metrics.ts";
 import { proxyRequest } from "./proxy.ts";
@@ -56,8 +56,7 @@ export class Gateway {
   private readonly securityHeaders: [string, string][];
   private readonly webSockets: WebSocketTunnels;
   /** with kernelBan.enabled: who keeps being refused, and the line to the helper that bans them */
-  private readonly offenders: Offenders | undefined;
-  private readonly kernelBan: KernelBanClient | undefined;
+  private readonly kernelBan: { offenders: Offenders; helper: KernelBanClient } | undefined;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -73,16 +72,18 @@ export class Gateway {
     const { rateLimit, limits } = config;
     if (config.kernelBan.enabled) {
       const kb = config.kernelBan;
-      this.offenders = new Offenders({
-        ...kb,
-        exempt: [...config.trustedProxies, ...limits.connectionExempt, ...config.ipFilter.allow],
-        ipv6PrefixLength: rateLimit.ipv6PrefixLength,
-      });
-      this.kernelBan = new KernelBanClient(
-        kb.helperSocket,
-        (ban, result, detail) => this.banResult(ban, result, detail),
-        log.child({ module: "kernel-ban" }),
-      );
+      this.kernelBan = {
+        offenders: new Offenders({
+          ...kb,
+          exempt: [...config.trustedProxies, ...limits.connectionExempt, ...config.ipFilter.allow],
+          ipv6PrefixLength: rateLimit.ipv6PrefixLength,
+        }),
+        helper: new KernelBanClient(
+          kb.helperSocket,
+          (ban, result, detail) => this.banResult(ban, result, detail),
+          log.child({ module: "kernel-ban" }),
+        ),
+      };
     }
     const ipFilter = ipFilterStep(config.ipFilter);
     const access = accessStep({
@@ -173,13 +174,14 @@ export class Gateway {
   /** Counts a refusal, and hands a client that keeps being refused to the kernel ban. */
   private refused(reason: string, ip: string): void {
     this.metrics.refusals.inc({ reason });
-    const ban = this.offenders?.refused(ip, reason);
-    if (!ban) return;
+    const kb = this.kernelBan;
+    const ban = kb?.offenders.refused(ip, reason);
+    if (!kb || !ban) return;
     this.log.warn({ ip: ban.ip, target: ban.target, seconds: ban.seconds, reason }, "kernel ban");
-    this.kernelBan!.ban(ban);
+    kb.helper.ban(ban);
   }
 
-  private banResult(ban: Ban, result: "applied" | "refused" | "unavailable", detail: string): void {
+  private banResult(ban: Ban, result: BanResult, detail: string): void {
     this.metrics.kernelBans.inc({ result });
     if (result !== "applied")
       this.log.error({ ip: ban.ip, target: ban.target, result, detail }, "kernel ban not applied");
@@ -270,7 +272,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.config.tls) for (const f of [this.config.tls.certFile, this.config.tls.keyFile]) unwatchFile(f);
     this.webSockets.close();
-    this.kernelBan?.close();
+    this.kernelBan?.helper.close();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.admin.close(() => r()));

@@ -2,7 +2,6 @@
 // exempt CIDRs excepted), a total cap, and a request that must arrive whole within requestTimeoutMs, so
 // a slow-body (R.U.D.Y.) client is cut off while honest clients are served.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +10,7 @@ import {
   type RunningGateway,
   removeDir,
   startDevnet,
-  startGateway,
+  startGatewayWith,
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
@@ -53,29 +52,20 @@ describe("gateway connection limits", () => {
 
   before(async () => {
     devnet = await startDevnet({ minPoWScore: 1 });
-    writeFileSync(
-      join(dir, "gw.json"),
-      JSON.stringify({
-        bindAddress: "127.0.0.1:0",
-        adminBindAddress: "127.0.0.1:0",
-        upstreams: [devnet.url],
-        trustedProxies: ["127.0.0.30"],
-        limits: {
-          maxConnectionsPerClient: 4,
-          maxConnections: 40,
-          connectionExempt: ["127.0.0.31/32"],
-          requestTimeoutMs: 1500,
-          headersTimeoutMs: 1000,
-        },
-        logger: { level: "warn" },
-      }),
-    );
-    gateway = await startGateway(join(dir, "gw.json"));
-    await waitFor(
-      async () => (await getFrom(gateway.url, "/health", { localAddress: "127.0.0.1" })).status === 200,
-      20_000,
-      "gateway ready",
-    );
+    gateway = await startGatewayWith(join(dir, "gw.json"), {
+      bindAddress: "127.0.0.1:0",
+      adminBindAddress: "127.0.0.1:0",
+      upstreams: [devnet.url],
+      trustedProxies: ["127.0.0.30"],
+      limits: {
+        maxConnectionsPerClient: 4,
+        maxConnections: 40,
+        connectionExempt: ["127.0.0.31/32"],
+        requestTimeoutMs: 1500,
+        headersTimeoutMs: 1000,
+      },
+      logger: { level: "warn" },
+    });
   });
 
   after(async () => {

@@ -11,7 +11,7 @@ import {
   type RunningGateway,
   removeDir,
   startDevnet,
-  startGateway,
+  startGatewayWith,
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
@@ -28,21 +28,16 @@ describe("fail2ban for the gateway access log", () => {
 
   before(async () => {
     devnet = await startDevnet({ minPoWScore: 1 });
-    writeFileSync(
+    gateway = await startGatewayWith(
       join(dir, "gw.json"),
-      JSON.stringify({
+      {
         bindAddress: "127.0.0.1:0",
         adminBindAddress: "127.0.0.1:0",
         upstreams: [devnet.url],
         rateLimit: { capacity: 5, refillPerSecond: 0.1 },
         limits: { maxConnectionsPerClient: 2 },
-      }),
-    );
-    gateway = await startGateway(join(dir, "gw.json"), 30_000, log);
-    await waitFor(
-      async () => (await getFrom(gateway.url, "/health", { localAddress: "127.0.0.1" })).status === 200,
-      20_000,
-      "gateway ready",
+      },
+      { logFile: log },
     );
   });
 

@@ -4,7 +4,7 @@
 // every honest request is answered. (Range attacks, -R, target Apache's byte-range handling: the gateway
 // passes Range to the node, which ignores it, so there is nothing to amplify.)
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -12,9 +12,8 @@ import {
   type RunningGateway,
   removeDir,
   startDevnet,
-  startGateway,
+  startGatewayWith,
   tempDir,
-  waitFor,
 } from "../helpers/devnet.ts";
 import { getFrom } from "../helpers/http.ts";
 import { exited, spawnOwned } from "../helpers/owned.ts";
@@ -105,21 +104,16 @@ describe("slow HTTP attacks (slowhttptest) against the gateway", () => {
 
   before(async () => {
     devnet = await startDevnet({ minPoWScore: 1 });
-    writeFileSync(
+    gateway = await startGatewayWith(
       join(dir, "gw.json"),
-      JSON.stringify({
+      {
         bindAddress: "127.0.0.1:0",
         adminBindAddress: "127.0.0.1:0",
         upstreams: [devnet.url],
         limits: { maxConnectionsPerClient: CAP, headersTimeoutMs: 2000, requestTimeoutMs: 3000 },
         logger: { level: "warn" },
-      }),
-    );
-    gateway = await startGateway(join(dir, "gw.json"));
-    await waitFor(
-      async () => (await getFrom(gateway.url, "/health", { localAddress: "127.0.0.2" })).status === 200,
-      20_000,
-      "gateway ready",
+      },
+      { localAddress: "127.0.0.2" },
     );
   });
 

@@ -1,7 +1,8 @@
 import type { ChildProcess, SpawnOptions } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getFrom } from "./http.ts";
 import { spawnOwned, stopOwned } from "./owned.ts";
 
 export const BIN = new URL("../../bin/stinger", import.meta.url).pathname;
@@ -261,4 +262,25 @@ export async function startGateway(
     proc,
     stop: () => stopOwned(proc),
   };
+}
+
+/**
+ * Writes `config` to `file`, starts `stinger gateway` on it and waits until it answers /health from
+ * `localAddress` (127.0.0.1 unless the test keeps that address for an attacker).
+ */
+export async function startGatewayWith(
+  file: string,
+  config: Record<string, unknown>,
+  opts: { logFile?: string; localAddress?: string } = {},
+): Promise<RunningGateway> {
+  writeFileSync(file, JSON.stringify(config));
+  const gateway = await startGateway(file, 30_000, opts.logFile);
+  await waitFor(
+    async () =>
+      (await getFrom(gateway.url, "/health", { localAddress: opts.localAddress ?? "127.0.0.1" })).status ===
+      200,
+    20_000,
+    "gateway ready",
+  );
+  return gateway;
 }

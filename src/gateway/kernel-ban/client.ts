@@ -2,13 +2,13 @@
 // Bans are rare (one per offender per ban time), so one connection, reopened when it drops, is plenty.
 import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
+import { readLines } from "./lines.ts";
 import type { Ban } from "./offenders.ts";
 
 export type BanResult = "applied" | "refused" | "unavailable";
 
 export class KernelBanClient {
   private socket: Socket | undefined;
-  private buffered = "";
   /** bans sent and not yet answered, in order (the helper answers in order per connection) */
   private waiting: Ban[] = [];
   private warnedUnavailable = false;
@@ -33,14 +33,17 @@ export class KernelBanClient {
   private connection(): Socket {
     if (this.socket && !this.socket.destroyed) return this.socket;
     const socket = connect(this.socketPath);
-    socket.setEncoding("utf8");
     socket.unref();
     socket.on("connect", () => {
       if (this.warnedUnavailable)
         this.log.info({ socket: this.socketPath }, "kernel ban helper reachable again");
       this.warnedUnavailable = false;
     });
-    socket.on("data", (chunk: string) => this.answers(chunk));
+    // The helper answers each line in order: the oldest ban waiting is the one answered.
+    readLines(socket, (line) => {
+      const ban = this.waiting.shift();
+      if (ban) this.onResult(ban, line.startsWith("ok ") ? "applied" : "refused", line);
+    });
     socket.on("error", (err) => {
       if (!this.warnedUnavailable)
         this.log.error({ socket: this.socketPath, err: err.message }, "kernel ban helper unavailable");
@@ -50,21 +53,8 @@ export class KernelBanClient {
       if (this.socket === socket) this.socket = undefined;
       for (const ban of this.waiting.splice(0))
         this.onResult(ban, "unavailable", "no answer from the helper");
-      this.buffered = "";
     });
     this.socket = socket;
     return socket;
-  }
-
-  private answers(chunk: string): void {
-    this.buffered += chunk;
-    let nl = this.buffered.indexOf("\n");
-    while (nl >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
-      const ban = this.waiting.shift();
-      if (ban) this.onResult(ban, line.startsWith("ok ") ? "applied" : "refused", line);
-      nl = this.buffered.indexOf("\n");
-    }
   }
 }

@@ -7,6 +7,7 @@ import { BlockList, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { createIpSet } from "../client-ip.ts";
+import { readLines } from "./lines.ts";
 import { addElementLine, type BanTarget, MAX_BAN_SECONDS, parseBanTarget } from "./nft-set.ts";
 
 export interface BanHelperOptions {
@@ -21,10 +22,10 @@ export interface BanHelperOptions {
 }
 
 const LOOPBACK = ["127.0.0.0/8", "::1/128"];
+const MAX_LINE = 256;
 
 /** The socket path cannot be used (the operator named something else): a usage error. */
 export class SocketPathError extends Error {}
-const MAX_LINE = 256;
 
 interface Pending {
   target: BanTarget;
@@ -40,8 +41,6 @@ export class BanHelper {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly sockets = new Set<Socket>();
-  /** bans applied, refused (bad line or exempt) and failed (nft said no) since start */
-  readonly counts = { applied: 0, refused: 0, failed: 0 };
 
   constructor(
     private readonly opts: BanHelperOptions,
@@ -89,23 +88,15 @@ export class BanHelper {
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
     socket.on("error", () => {});
-    socket.setEncoding("utf8");
-    let buffered = "";
     const answer = (line: string) => {
       if (!socket.destroyed) socket.write(`${line}\n`);
     };
-    socket.on("data", (chunk: string) => {
-      buffered += chunk;
-      let nl = buffered.indexOf("\n");
-      while (nl >= 0) {
-        this.line(buffered.slice(0, nl).trim(), answer);
-        buffered = buffered.slice(nl + 1);
-        nl = buffered.indexOf("\n");
-      }
-      if (buffered.length > MAX_LINE) {
+    readLines(socket, (line) => this.line(line.trim(), answer), {
+      maxLength: MAX_LINE,
+      onOverflow: () => {
         answer("error line too long");
         socket.destroy();
-      }
+      },
     });
   }
 
@@ -116,12 +107,10 @@ export class BanHelper {
     const target = parts.length === 3 && parts[0] === "ban" ? parseBanTarget(parts[1]!) : null;
     const seconds = Number(parts[2]);
     if (!target || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_BAN_SECONDS) {
-      this.counts.refused++;
       answer(`error expected "ban <IPv4 | IPv6/prefix> <1..${MAX_BAN_SECONDS}>"`);
       return;
     }
     if (this.isExempt(target)) {
-      this.counts.refused++;
       this.log.warn({ target: target.text }, "ban refused: address is exempt");
       answer(`error ${target.text} is exempt`);
       return;
@@ -143,11 +132,9 @@ export class BanHelper {
     batch.forEach((p, i) => {
       const error = results[i] ?? null;
       if (error === null) {
-        this.counts.applied++;
         this.log.info({ target: p.target.text, seconds: p.seconds }, "banned");
         p.answer(`ok ${p.target.text}`);
       } else {
-        this.counts.failed++;
         this.log.error({ target: p.target.text, err: error }, "ban failed");
         p.answer(`error ${error}`);
       }
