@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { hashApiKey } from "../src/gateway/auth.ts";
 import { BIN, removeDir, startGateway, startNode, tempDir } from "../test/helpers/devnet.ts";
 import { freePort } from "../test/helpers/peers.ts";
-import { fmt, median, percentile, printHeader, report } from "./_lib.ts";
+import { cpuOf, fmt, median, percentile, printHeader, report } from "./_lib.ts";
 
 const DUR = process.env.BENCH_GATEWAY_DURATION ?? "10s";
 const CONNS = Number(process.env.BENCH_GATEWAY_CONNECTIONS ?? 50);
@@ -25,18 +25,9 @@ for (const tool of ["wrk", "nginx"])
     process.exit(2);
   }
 
-/** User + system CPU time of these processes and their children's, in µs (from /proc, 100 Hz ticks). */
+/** User + system CPU time these processes have used so far, in µs. */
 function cpuMicros(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // Fields after the parenthesised command: state is field 3, utime 14, stime 15.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return ticks * 10_000;
+  return pids.reduce((sum, pid) => sum + cpuOf(pid) * 1e6, 0);
 }
 
 /** The process and its direct children (nginx's master and workers). */

@@ -1,11 +1,5 @@
-// Ledger: (1) confirmation throughput of value transfers in process — white flag with its Ed25519 checks,
-// the LMDB apply, and the whole Tangle.confirm path — per second and per CPU-second, against the raw
-// Ed25519 verify rate measured in the same run; (2) GET /api/v1/addresses/{bech32} on a devnet whose
-// ledger holds 100,000 funded addresses, against GET /api/v1/info; (3) POST /api/v1/messages of signed
-// value transfers with PoW done, against indexation messages of the same length.
-import { execSync } from "node:child_process";
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +31,7 @@ import { buildTransaction } from "../src/protocol/transaction-builder.ts";
 import type { Message, SignatureUnlockBlock, TransactionPayload } from "../src/protocol/types.ts";
 import { startDevnet } from "../test/helpers/devnet.ts";
 import { inProcessTangle } from "../test/helpers/tangle.ts";
-import { fmt, median, printHeader, report } from "./_lib.ts";
+import { cpuOf, fmt, median, printHeader, report } from "./_lib.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[`BENCH_LEDGER_${name}`] ?? fallback);
 /** transfers per milestone */
@@ -71,21 +65,6 @@ const utf8 = new TextEncoder();
 function cpuMicros(): number {
   const u = process.cpuUsage();
   return u.user + u.system;
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execSync("getconf CLK_TCK", { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user + system, all threads) another process has used so far. */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 function spread(xs: number[], digits = 0): string {
