@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { percentile } from "../../bench/_lib.ts";
 import {
   type RunningDevnet,
   type RunningGateway,
@@ -41,11 +42,6 @@ function readCsv(file: string): Sample[] {
       pending: pending!,
       connected: connected!,
     }));
-}
-
-function p(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 }
 
 describe("slow HTTP attacks (slowhttptest) against the gateway", () => {
@@ -97,8 +93,8 @@ describe("slow HTTP attacks (slowhttptest) against the gateway", () => {
     assert.deepEqual(r.quiet.failures, []);
     t.diagnostic(
       `${mode}: attacker at most ${maxConnected} sockets, ${closed} closed; honest p50/p99 quiet ` +
-        `${p(r.quiet.ms, 0.5).toFixed(1)}/${p(r.quiet.ms, 0.99).toFixed(1)} ms, during ` +
-        `${p(r.during.ms, 0.5).toFixed(1)}/${p(r.during.ms, 0.99).toFixed(1)} ms over ${r.during.ms.length} requests`,
+        `${percentile(r.quiet.ms, 50).toFixed(1)}/${percentile(r.quiet.ms, 99).toFixed(1)} ms, during ` +
+        `${percentile(r.during.ms, 50).toFixed(1)}/${percentile(r.during.ms, 99).toFixed(1)} ms over ${r.during.ms.length} requests`,
     );
   }
 
