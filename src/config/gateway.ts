@@ -29,6 +29,12 @@ export const gatewayConfigSchema = z
     bindAddress: hostPort.default("127.0.0.1:8080"),
     adminBindAddress: hostPort.default("127.0.0.1:9312"),
     /**
+     * Processes serving clients (node:cluster; the kernel spreads accepted connections over them).
+     * With more than one, a primary process holds every limit they count in, so caps and token
+     * buckets stay exact across workers, and serves the summed metrics.
+     */
+    workers: z.number().int().min(1).max(64).default(1),
+    /**
      * Nodes: a URL, or {url, token} where token is the node's API JWT (`stinger jwt`), used only to read
      * its protected load report (/api/plugins/stinger/load) for PoW-aware balancing.
      */

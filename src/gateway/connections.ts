@@ -1,6 +1,7 @@
 import type { Server, Socket } from "node:net";
 import type { Logger } from "pino";
 import { clientRateKey, createIpSet, normalizeIp } from "./client-ip.ts";
+import { ClientSlots, type SlotTable } from "./client-slots.ts";
 
 export interface ConnectionLimits {
   /** open connections one client address (IPv6: prefix) may hold */
@@ -17,16 +18,18 @@ export interface ConnectionLimits {
  * hold `maxConnectionsPerClient` sockets (a slow-body or slowloris attacker cannot pile up thousands),
  * and the whole gateway `maxConnections` (Node's server.maxConnections: new sockets are dropped, so the
  * process keeps its file descriptors and memory for the clients it has). Refusals are counted and
- * logged as "connection" lines with the client address, for fail2ban.
+ * logged as "connection" lines with the client address, for fail2ban. Per-client counts live in `open`:
+ * this process's table, or with several workers the primary's, so the cap holds across them; a worker
+ * then lets a socket start and closes it when the primary says no.
  */
 export function guardConnections(
   server: Server,
   limits: ConnectionLimits,
   onRefused: (reason: string, ip: string) => void,
   log: Logger,
-): { openFrom(ip: string): number } {
+  open: SlotTable = new ClientSlots(),
+): void {
   const exempt = createIpSet(limits.exempt, "limits.connectionExempt");
-  const open = new Map<string, number>();
   server.maxConnections = limits.maxConnections;
   server.on("drop", (data?: { remoteAddress?: string }) => {
     const ip = normalizeIp(data?.remoteAddress ?? "") ?? "";
@@ -37,19 +40,25 @@ export function guardConnections(
     const ip = normalizeIp(socket.remoteAddress ?? "");
     if (ip === null || exempt.has(ip)) return;
     const key = clientRateKey(ip, limits.ipv6PrefixLength);
-    const n = (open.get(key) ?? 0) + 1;
-    if (n > limits.maxConnectionsPerClient) {
+    const refuse = () => {
       onRefused("connection_limit", ip);
       log.info({ ip, reason: "connection_limit" }, "connection");
       socket.destroy();
+    };
+    const taken = open.tryTake(key, limits.maxConnectionsPerClient);
+    if (taken === false) return refuse();
+    if (taken === true) {
+      socket.once("close", () => open.release(key));
       return;
     }
-    open.set(key, n);
+    let closed = false;
     socket.once("close", () => {
-      const left = (open.get(key) ?? 1) - 1;
-      if (left <= 0) open.delete(key);
-      else open.set(key, left);
+      closed = true;
+    });
+    void taken.then((ok) => {
+      if (!ok) return refuse();
+      if (closed) open.release(key);
+      else socket.once("close", () => open.release(key));
     });
   });
-  return { openFrom: (ip) => open.get(clientRateKey(normalizeIp(ip) ?? ip, limits.ipv6PrefixLength)) ?? 0 };
 }

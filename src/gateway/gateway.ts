@@ -8,15 +8,11 @@ import type { GatewayConfig } from "../config/gateway.ts";
 import { isLingering } from "../util/lingering-close.ts";
 import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { createClientIpResolver } from "./client-ip.ts";
-import { ClientSlots } from "./client-slots.ts";
 import { guardConnections } from "./connections.ts";
-import { type BanResult, KernelBanClient } from "./kernel-ban/client.ts";
-import { type Ban, Offenders } from "./kernel-ban/offenders.ts";
 import { BoundCounters, createGatewayMetrics } from "./metrics.ts";
 import { proxyRequest } from "./proxy.ts";
-import { createMemoryRateLimiter, type RateLimiter } from "./rate-limit.ts";
-import { createRedisRateLimiter } from "./redis-rate-limit.ts";
 import { endSocketWith, Refusal, sendRefusal } from "./refusal.ts";
+import { type GatewayShared, processShared } from "./shared.ts";
 import { accessStep } from "./steps/access.ts";
 import { bodyStep } from "./steps/body.ts";
 import { costStep } from "./steps/cost.ts";
@@ -33,6 +29,17 @@ const mqttOnly: Step = (ctx) => {
     throw new Refusal(404, "unknown_route", "route not found");
 };
 
+export interface GatewayOptions {
+  /** where limits are counted; default: in this process */
+  shared?: GatewayShared;
+  /** serve /metrics on adminBindAddress (a cluster worker leaves that to the primary) */
+  admin?: boolean;
+  /** TLS session-ticket keys (48 bytes), the same in every worker so a ticket resumes on any of them */
+  ticketKeys?: Buffer;
+  /** this process's worker number, for the per-worker metrics */
+  worker?: number;
+}
+
 /**
  * The reverse proxy in front of the nodes. Each request passes the steps in order — IP filter, route
  * policy and credentials, body, route cost, per-client remote-PoW cap, rate limit — then goes to the
@@ -41,57 +48,37 @@ const mqttOnly: Step = (ctx) => {
  */
 export class Gateway {
   private readonly server: Server;
-  private readonly admin: Server;
   readonly balancer: Balancer;
   private readonly metrics = createGatewayMetrics();
   private readonly counters = new BoundCounters();
   private readonly clientIp;
-  private readonly limiter: RateLimiter;
-  /** remote-PoW submits in flight per client key */
-  private readonly powByClient = new ClientSlots();
-  /** open WebSockets per client key */
-  private readonly wsByClient = new ClientSlots();
+  private readonly shared: GatewayShared;
   private readonly steps: Step[];
   /** on every answer: HSTS under TLS, and no content-type sniffing */
   private readonly securityHeaders: [string, string][];
   private readonly webSockets: WebSocketTunnels;
-  /** with kernelBan.enabled: who keeps being refused, and the line to the helper that bans them */
-  private readonly kernelBan: { offenders: Offenders; helper: KernelBanClient } | undefined;
+  private readonly admin: Server | undefined;
+  private readonly workerRequests: { inc(): void };
 
   constructor(
     private readonly config: GatewayConfig,
     private readonly log: Logger,
+    opts: GatewayOptions = {},
   ) {
     this.clientIp = createClientIpResolver(config.trustedProxies);
     this.securityHeaders = [["x-content-type-options", "nosniff"]];
     if (config.tls && config.tls.hstsMaxAge > 0)
       this.securityHeaders.push(["strict-transport-security", `max-age=${config.tls.hstsMaxAge}`]);
-    this.limiter = config.rateLimit.redis
-      ? createRedisRateLimiter(config.rateLimit, config.rateLimit.redis, log.child({ module: "rate-limit" }))
-      : createMemoryRateLimiter(config.rateLimit);
+    this.shared = opts.shared ?? processShared(config, log, this.metrics.registry);
+    this.workerRequests = this.metrics.workerRequests.labels(String(opts.worker ?? 0));
     const { rateLimit, limits } = config;
-    if (config.kernelBan.enabled) {
-      const kb = config.kernelBan;
-      this.kernelBan = {
-        offenders: new Offenders({
-          ...kb,
-          exempt: [...config.trustedProxies, ...limits.connectionExempt, ...config.ipFilter.allow],
-          ipv6PrefixLength: rateLimit.ipv6PrefixLength,
-        }),
-        helper: new KernelBanClient(
-          kb.helperSocket,
-          (ban, result, detail) => this.banResult(ban, result, detail),
-          log.child({ module: "kernel-ban" }),
-        ),
-      };
-    }
     const ipFilter = ipFilterStep(config.ipFilter);
     const access = accessStep({
       routes: config.routes,
       auth: config.auth,
       ipv6PrefixLength: rateLimit.ipv6PrefixLength,
     });
-    const rateLimited = rateLimitStep(this.limiter, rateLimit);
+    const rateLimited = rateLimitStep(this.shared.limiter, rateLimit);
     this.steps = [
       ipFilter,
       access,
@@ -99,7 +86,7 @@ export class Gateway {
       costStep(rateLimit),
       // Checked before the bucket is charged: a refused submit should not also cost tokens.
       slotStep({
-        slots: this.powByClient,
+        slots: this.shared.powSubmits,
         max: rateLimit.maxPowSubmitsPerClient,
         applies: (ctx) => ctx.submit === "pow",
         reason: "pow_concurrency",
@@ -120,7 +107,7 @@ export class Gateway {
           mqttOnly,
           access,
           slotStep({
-            slots: this.wsByClient,
+            slots: this.shared.webSockets,
             max: limits.maxWebSocketsPerClient,
             reason: "websocket_limit",
             message: "too many open WebSockets from this client",
@@ -167,24 +154,16 @@ export class Gateway {
       },
       (reason, ip) => this.refused(reason, ip),
       log,
+      this.shared.connections,
     );
-    this.admin = createServer((req, res) => this.serveMetrics(req, res));
+    if (opts.ticketKeys && config.tls) (this.server as TlsServer).setTicketKeys(opts.ticketKeys);
+    if (opts.admin !== false) this.admin = createServer((req, res) => this.serveMetrics(req, res));
   }
 
   /** Counts a refusal, and hands a client that keeps being refused to the kernel ban. */
   private refused(reason: string, ip: string): void {
-    this.metrics.refusals.inc({ reason });
-    const kb = this.kernelBan;
-    const ban = kb?.offenders.refused(ip, reason);
-    if (!kb || !ban) return;
-    this.log.warn({ ip: ban.ip, target: ban.target, seconds: ban.seconds, reason }, "kernel ban");
-    kb.helper.ban(ban);
-  }
-
-  private banResult(ban: Ban, result: BanResult, detail: string): void {
-    this.metrics.kernelBans.inc({ result });
-    if (result !== "applied")
-      this.log.error({ ip: ban.ip, target: ban.target, result, detail }, "kernel ban not applied");
+    this.counters.of(this.metrics.refusals, reason).inc();
+    this.shared.refusals.refused(ip, reason);
   }
 
   /** Parser errors, in Node's default statuses and our JSON shape. */
@@ -215,16 +194,30 @@ export class Gateway {
       res.writeHead(404).end();
       return;
     }
+    void this.metricsText().then((text) =>
+      res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text),
+    );
+  }
+
+  /** The registry with its gauges brought up to date, as a worker hands it to the primary. */
+  async metricsJson(): Promise<object[]> {
+    this.refreshGauges();
+    return this.metrics.registry.getMetricsAsJSON();
+  }
+
+  private async metricsText(): Promise<string> {
+    this.refreshGauges();
+    return this.metrics.registry.metrics();
+  }
+
+  private refreshGauges(): void {
     for (const u of this.balancer.upstreams) {
       this.metrics.inFlight.set({ node: u.url }, u.inFlight);
       this.metrics.healthy.set({ node: u.url }, u.healthy ? 1 : 0);
       this.metrics.powJobs.set({ node: u.url }, powJobs(u));
     }
-    this.metrics.powInFlight.set(this.powByClient.total);
+    this.metrics.powInFlight.set(this.shared.powSubmits.total);
     this.metrics.webSockets.set(this.webSockets.openCount);
-    void this.metrics.registry
-      .metrics()
-      .then((text) => res.writeHead(200, { "content-type": this.metrics.registry.contentType }).end(text));
   }
 
   /** Certificate and key as files hold them now (read together, so a pair always matches). */
@@ -265,6 +258,7 @@ export class Gateway {
       /^http:/,
       this.config.tls ? "https:" : "http:",
     );
+    if (!this.admin) return { url, adminUrl: "" };
     const adminUrl = await listen(this.admin, this.config.adminBindAddress);
     return { url, adminUrl: `${adminUrl}/metrics` };
   }
@@ -272,12 +266,12 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.config.tls) for (const f of [this.config.tls.certFile, this.config.tls.keyFile]) unwatchFile(f);
     this.webSockets.close();
-    this.kernelBan?.helper.close();
+    this.shared.refusals.close();
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections();
-    await new Promise<void>((r) => this.admin.close(() => r()));
+    if (this.admin) await new Promise<void>((r) => this.admin!.close(() => r()));
     await this.balancer.close();
-    await this.limiter.close();
+    await this.shared.limiter.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -322,6 +316,7 @@ export class Gateway {
     } finally {
       for (const c of cleanups.reverse()) c();
       this.counters.of(this.metrics.requests, String(res.statusCode)).inc();
+      this.workerRequests.inc();
       // Constant message, variables in fields: fail2ban matches on "reason" and "ip".
       this.log.info(
         {

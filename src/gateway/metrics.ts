@@ -2,6 +2,10 @@ import { Counter, Gauge, Registry } from "prom-client";
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
+/**
+ * The gateway's metrics. With several workers the primary sums each worker's registry
+ * (prom-client's AggregatorRegistry.aggregate); gauges that must not be summed say how they combine.
+ */
 export function createGatewayMetrics() {
   const registry = new Registry();
   const r = [registry];
@@ -13,16 +17,17 @@ export function createGatewayMetrics() {
       labelNames: ["status"] as const,
       registers: r,
     }),
+    /** per worker (label "0" without workers): shows how evenly the kernel spreads connections */
+    workerRequests: new Counter({
+      name: "stinger_gateway_worker_requests_total",
+      help: "Requests answered by each gateway worker process",
+      labelNames: ["worker"] as const,
+      registers: r,
+    }),
     refusals: new Counter({
       name: "stinger_gateway_refusals_total",
       help: "Requests refused, by reason",
       labelNames: ["reason"] as const,
-      registers: r,
-    }),
-    kernelBans: new Counter({
-      name: "stinger_gateway_kernel_bans_total",
-      help: "Repeat offenders sent to the kernel ban helper, by result (applied, refused, unavailable)",
-      labelNames: ["result"] as const,
       registers: r,
     }),
     inFlight: new Gauge({
@@ -35,6 +40,8 @@ export function createGatewayMetrics() {
       name: "stinger_gateway_node_healthy",
       help: "1 when a node takes traffic",
       labelNames: ["node"] as const,
+      // with several workers each checks health itself: 1 only when every worker sends it traffic
+      aggregator: "min",
       registers: r,
     }),
     proxied: new Counter({
@@ -53,6 +60,8 @@ export function createGatewayMetrics() {
       name: "stinger_gateway_node_pow_jobs",
       help: "PoW jobs on a node as the gateway sees them (its load report, or this gateway's submits if more)",
       labelNames: ["node"] as const,
+      // the node's own report is the same in every worker
+      aggregator: "max",
       registers: r,
     }),
     powInFlight: new Gauge({

@@ -271,14 +271,14 @@ export async function startGateway(
 export async function startGatewayWith(
   file: string,
   config: Record<string, unknown>,
-  opts: { logFile?: string; localAddress?: string } = {},
+  opts: { logFile?: string; localAddress?: string; ca?: Buffer } = {},
 ): Promise<RunningGateway> {
   writeFileSync(file, JSON.stringify(config));
   const gateway = await startGateway(file, 30_000, opts.logFile);
   await waitFor(
     async () =>
-      (await getFrom(gateway.url, "/health", { localAddress: opts.localAddress ?? "127.0.0.1" })).status ===
-      200,
+      (await getFrom(gateway.url, "/health", { localAddress: opts.localAddress ?? "127.0.0.1", ca: opts.ca }))
+        .status === 200,
     20_000,
     "gateway ready",
   );

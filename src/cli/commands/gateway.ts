@@ -1,7 +1,10 @@
+import cluster from "node:cluster";
 import type { Command } from "commander";
 import { gatewayConfigSchema } from "../../config/gateway.ts";
 import { loadConfigFile } from "../../config/load.ts";
 import { hashApiKey } from "../../gateway/auth.ts";
+import { GatewayPrimary } from "../../gateway/cluster/primary.ts";
+import { runGatewayWorker } from "../../gateway/cluster/worker.ts";
 import { Gateway } from "../../gateway/gateway.ts";
 import { createLogger } from "../../util/logger.ts";
 import { fail, UsageError } from "../errors.ts";
@@ -18,13 +21,16 @@ export function registerGateway(program: Command): void {
           process.stdout.write(`${hashApiKey(opts.hashKey)}\n`);
           return;
         }
+        // A cluster worker gets its config from the primary, which validated it once for all.
+        if (cluster.isWorker) return runGatewayWorker();
         if (!opts.config) throw new UsageError("--config <file> is required");
         const config = loadConfigFile(gatewayConfigSchema, opts.config);
         const log = createLogger({ level: config.logger.level });
-        const gateway = new Gateway(config, log);
+        const gateway = config.workers > 1 ? new GatewayPrimary(config, log) : new Gateway(config, log);
         const { url, adminUrl } = await gateway.start();
+        const workers = config.workers > 1 ? `, ${config.workers} workers` : "";
         process.stdout.write(
-          `stinger gateway ready: ${url} (metrics ${adminUrl}, ${config.upstreams.length} node(s))\n`,
+          `stinger gateway ready: ${url} (metrics ${adminUrl}, ${config.upstreams.length} node(s)${workers})\n`,
         );
         let closing = false;
         const shutdown = () => {
