@@ -1,4 +1,4 @@
-// Gateway vs nginx vs direct: the same stinger node, the same wrk load (GET /api/v1/info), on this
+// Gateway vs nginx vs direct, with one worker process each and with two: the same stinger node, the same wrk load (GET /api/v1/info), on this
 // machine. The stinger gateway runs with every check on but not triggering (trusted proxies, IP
 // allow/deny, API key, token bucket, route policy, balancer, JSON access log to a file), nginx with
 // the baseline's limit_req/limit_conn/allow-deny/real_ip config. Then a one-client flood of requests
@@ -139,13 +139,18 @@ const node = await startNode(join(dir, "node.json"), { COO_PRV_KEYS: keys.keys[0
 const nodePort = Number(new URL(node.url).port);
 
 // nginx: the baseline's config (c), pointed at the node; a second one with a limit that triggers.
-async function startNginx(name: string, rate: string, burst: number): Promise<{ url: string; pid: number }> {
+async function startNginx(
+  name: string,
+  rate: string,
+  burst: number,
+  workers = 1,
+): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const prefix = join(dir, name);
   spawnSync("mkdir", ["-p", prefix]);
   writeFileSync(
     join(prefix, "nginx.conf"),
-    `worker_processes 1;
+    `worker_processes ${workers};
 pid nginx.pid;
 error_log error.log warn;
 events { worker_connections 4096; }
@@ -206,13 +211,14 @@ async function startBareProxy(): Promise<{ url: string; pid: number }> {
   return { url: `http://127.0.0.1:${port}`, pid: p.pid! };
 }
 
-async function startStinger(name: string, capacity: number, refill: number) {
+async function startStinger(name: string, capacity: number, refill: number, workers = 1) {
   writeFileSync(
     join(dir, `${name}.json`),
     JSON.stringify({
       bindAddress: "127.0.0.1:0",
       adminBindAddress: "127.0.0.1:0",
       upstreams: [node.url],
+      workers,
       trustedProxies: ["127.0.0.1"],
       ipFilter: { allow: ["127.0.0.0/8", "198.51.100.0/24"], deny: ["203.0.113.0/24"] },
       auth: { apiKeys: [{ name: "bench", sha256: hashApiKey(API_KEY) }] },
@@ -227,7 +233,10 @@ async function startStinger(name: string, capacity: number, refill: number) {
 }
 
 const nginx = await startNginx("nginx", "200000r/s", 100000);
+const nginx2 = await startNginx("nginx-2", "200000r/s", 100000, 2);
 const gateway = await startStinger("gateway", 1e9, 1e9);
+// Two workers: the primary holds the token buckets and caps, so its CPU counts too.
+const gateway2 = await startStinger("gateway-2", 1e9, 1e9, 2);
 const bare = await startBareProxy();
 // name, URL, wrk headers, the processes whose CPU counts (none for direct: the node is everyone's upstream)
 const targets: [string, string, string[], number[]][] = [
@@ -236,21 +245,31 @@ const targets: [string, string, string[], number[]][] = [
   ["bare node:http", bare.url, [], [bare.pid]],
   // The API key is checked (SHA-256, constant-time compare) on every request, and keys the bucket.
   ["stinger gateway", gateway.url, [`X-API-Key: ${API_KEY}`], [gateway.pid]],
+  ["nginx 2 workers", nginx2.url, [], processTree(nginx2.pid)],
+  ["gateway 2 workers", gateway2.url, [`X-API-Key: ${API_KEY}`], processTree(gateway2.pid)],
 ];
 for (const [, url, h] of targets) await wrk(`${url}/api/v1/info`, h, "3s"); // warm-up
 const results = new Map<string, (WrkResult & { cpuUsPerRequest: number })[]>();
 for (let run = 0; run < RUNS; run++)
   for (const [name, url, h, pids] of targets) {
     const before = cpuMicros(pids);
+    // The first pid is nginx's master or the gateway's primary: its share shows what coordination costs.
+    const firstBefore = cpuMicros(pids.slice(0, 1));
     const w = await wrk(`${url}/api/v1/info`, h);
+    const perRequest = (us: number) => us / Math.max(1, w.requests);
     const r = {
       ...w,
-      cpuUsPerRequest: pids.length ? (cpuMicros(pids) - before) / Math.max(1, w.requests) : 0,
+      cpuUsPerRequest: pids.length ? perRequest(cpuMicros(pids) - before) : 0,
+      firstProcessCpuUsPerRequest:
+        pids.length > 1 ? perRequest(cpuMicros(pids.slice(0, 1)) - firstBefore) : 0,
     };
     results.set(name, [...(results.get(name) ?? []), r]);
+    const cpu = pids.length
+      ? `CPU ${fmt(r.cpuUsPerRequest, 1)} µs/request${pids.length > 1 ? ` (master/primary ${fmt(r.firstProcessCpuUsPerRequest, 1)})` : ""}, `
+      : "";
     console.log(
-      `${name.padEnd(16)} run ${run + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ` +
-        `${pids.length ? `CPU ${fmt(r.cpuUsPerRequest, 1)} µs/request, ` : ""}non-2xx ${r.non2xx}, socket errors ${r.errors}`,
+      `${name.padEnd(17)} run ${run + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ` +
+        `${cpu}non-2xx ${r.non2xx}, socket errors ${r.errors}`,
     );
   }
 const summary = Object.fromEntries(
@@ -271,6 +290,12 @@ console.log(
 );
 console.log(
   `gateway/nginx: ${fmt(g.rps / n.rps, 2)}x req/s (goal >= 0.7), p99 added vs nginx ${fmt(g.p99 - n.p99, 2)} ms (goal <= 1 ms)`,
+);
+const n2 = summary["nginx 2 workers"]!;
+const g2 = summary["gateway 2 workers"]!;
+console.log(
+  `2 workers: nginx ${fmt(n2.rps)} req/s p99 ${fmt(n2.p99, 2)} ms, gateway ${fmt(g2.rps)} req/s p99 ${fmt(g2.p99, 2)} ms; ` +
+    `gateway/nginx ${fmt(g2.rps / n2.rps, 2)}x req/s, gateway 2 workers / 1 worker ${fmt(g2.rps / g.rps, 2)}x`,
 );
 const b = summary["bare node:http"]!;
 console.log(

@@ -150,7 +150,7 @@ export class GatewayPrimary {
       case "hello":
         this.send(worker, {
           stg: "start",
-          config: this.config,
+          config: this.workerConfig(),
           ticketKeys: this.ticketKeys,
           worker: slot.index,
         });
@@ -205,6 +205,16 @@ export class GatewayPrimary {
     }
     await Promise.all(decisions);
     if (answers.length > 0) this.send(worker, { stg: "answers", answers });
+  }
+
+  /**
+   * What a worker runs: this config with the total connection cap split between the workers, so
+   * together they never hold more than `limits.maxConnections`.
+   */
+  private workerConfig(): GatewayConfig {
+    const { limits, workers } = this.config;
+    const maxConnections = Math.max(1, Math.floor(limits.maxConnections / workers));
+    return { ...this.config, limits: { ...limits, maxConnections } };
   }
 
   /**
