@@ -1,3 +1,4 @@
+import { BlockList, isIP } from "node:net";
 import { z } from "zod";
 
 /** "host:port" as bind and listen addresses are written (IPv6 hosts in brackets). */
@@ -17,3 +18,24 @@ export const loggerSchema = z
   })
   .strict()
   .prefault({});
+
+const privateRanges = new BlockList();
+for (const [net, bits] of [
+  ["127.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["100.64.0.0", 10],
+] as const)
+  privateRanges.addSubnet(net, bits, "ipv4");
+privateRanges.addAddress("::1", "ipv6");
+privateRanges.addSubnet("fc00::", 7, "ipv6");
+privateRanges.addSubnet("fe80::", 10, "ipv6");
+
+/** Loopback or a private network (RFC 1918, CGNAT, IPv6 ULA and link-local); names only "localhost". */
+export function isPrivateAddress(host: string): boolean {
+  if (host === "localhost") return true;
+  const family = isIP(host);
+  if (family === 0) return false;
+  return privateRanges.check(host, family === 4 ? "ipv4" : "ipv6");
+}

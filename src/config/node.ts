@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostPort, loggerSchema } from "./common.ts";
+import { hostPort, isPrivateAddress, loggerSchema, splitHostPort } from "./common.ts";
 
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters");
 const duration = z.union([z.string(), z.number().nonnegative()]);
@@ -67,6 +67,20 @@ export const nodeConfigSchema = z
         trustedProxies: z
           .array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, "must be an IP address or CIDR"))
           .default([]),
+        /**
+         * HAProxy's agent-check (`up N%`, `drain`, `down`: the node's spare capacity) on this address;
+         * off unless set, and only on a loopback or private address (it tells anyone how busy the node is).
+         */
+        agentCheck: z
+          .object({
+            bindAddress: hostPort
+              .refine((b) => isPrivateAddress(splitHostPort(b).host), {
+                message: "must be a loopback or private address (the agent port must not be public)",
+              })
+              .optional(),
+          })
+          .strict()
+          .prefault({}),
         powEnabled: z.boolean().default(false),
         powWorkerCount: z.number().int().min(1).max(256).optional(),
         pow: z

@@ -1,12 +1,9 @@
 import type { Logger } from "pino";
 import { Pool } from "undici";
+import { type PowPoolLoad, spareCapacity } from "../util/spare-capacity.ts";
 
 /** What a node reports at /api/plugins/stinger/load about its remote-PoW pool. */
-export interface PowLoad {
-  workers: number;
-  busyWorkers: number;
-  queueDepth: number;
-}
+export type PowLoad = PowPoolLoad;
 
 export interface Upstream {
   url: string;
@@ -23,8 +20,11 @@ export interface Upstream {
   confirmedMilestoneIndex: number;
   /** last load report's PoW pool state; undefined when the node gave none (no token, no PoW) */
   pow: PowLoad | undefined;
-  /** last reported event-loop utilization, 0..1 */
-  elu: number;
+  /**
+   * share of the node still free, 0.01..1, from its last load report by the same computation the
+   * node answers HAProxy's agent-check with (util/spare-capacity.ts); 1 without a report
+   */
+  spare: number;
 }
 
 export interface UpstreamSpec {
@@ -51,8 +51,8 @@ function powScore(u: Upstream): number {
 
 /**
  * Picks the node with the most spare capacity for each request, without sticky sessions: of two
- * random eligible nodes, the one with fewer requests in flight (power of two choices), weighted by
- * the event-loop utilization the node last reported. Remote-PoW submits instead go to the node with
+ * random eligible nodes, the one with fewer requests in flight per share of the node still free
+ * (power of two choices; the share is what the node reports to HAProxy's agent-check too). Remote-PoW submits instead go to the node with
  * the shortest PoW queue per worker (CPU-bound work the in-flight count does not see). Eligible =
  * passed its last health check, not lagging in milestones, not ejected after repeated failures.
  */
@@ -81,7 +81,7 @@ export class Balancer {
       failures: 0,
       confirmedMilestoneIndex: 0,
       pow: undefined,
-      elu: 0,
+      spare: 1,
     }));
   }
 
@@ -106,8 +106,8 @@ export class Balancer {
     const a = candidates[Math.floor(Math.random() * candidates.length)]!;
     let b = candidates[Math.floor(Math.random() * (candidates.length - 1))]!;
     if (b === a) b = candidates[candidates.length - 1]!;
-    // +1 so an idle node's utilization still counts; ELU in [0, 1] at most doubles the weight.
-    return (a.inFlight + 1) * (1 + a.elu) <= (b.inFlight + 1) * (1 + b.elu) ? a : b;
+    // +1 so an idle node's spare share still counts.
+    return (a.inFlight + 1) / a.spare <= (b.inFlight + 1) / b.spare ? a : b;
   }
 
   /** For a submit that asks for remote PoW: fewest PoW jobs per worker, then fewest in flight. */
@@ -194,7 +194,7 @@ export class Balancer {
           this.log.warn({ node: u.url, status: res.statusCode }, "node load report refused");
         this.loadRefused.add(u);
         u.pow = undefined;
-        u.elu = 0;
+        u.spare = 1;
         return;
       }
       const { data } = (await res.body.json()) as {
@@ -209,11 +209,17 @@ export class Balancer {
               queueDepth: Number(p.queueDepth) || 0,
             }
           : undefined;
-      const elu = Number(data?.eventLoopUtilization);
-      u.elu = Number.isFinite(elu) ? Math.min(1, Math.max(0, elu)) : 0;
+      // Health and milestone lag are this balancer's own checks; the report gives the load.
+      const spare = spareCapacity({
+        pow: u.pow ?? null,
+        eventLoopUtilization: Number(data?.eventLoopUtilization),
+        synced: true,
+        healthy: true,
+      });
+      u.spare = spare.state === "up" ? spare.percent / 100 : 1;
     } catch {
       u.pow = undefined;
-      u.elu = 0;
+      u.spare = 1;
     }
   }
 }

@@ -11,6 +11,7 @@ import { networkIdFromName } from "../protocol/message.ts";
 import { StingerError } from "../util/errors.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
 import { VERSION } from "../version.ts";
+import { AgentCheckServer } from "./api/agent-check.ts";
 import { createApiServer } from "./api/server.ts";
 import { completeAndSubmit, PowSlots } from "./api/submit.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
@@ -65,6 +66,9 @@ export class StingerNode {
   private metricsServer: FastifyInstance | null = null;
   apiUrl = "";
   metricsUrl = "";
+  /** host:port of the agent-check, when restAPI.agentCheck.bindAddress is set */
+  agentCheckAddress = "";
+  private agentCheck: AgentCheckServer | undefined;
 
   constructor(
     readonly config: NodeConfig,
@@ -291,12 +295,26 @@ export class StingerNode {
       await this.metricsServer.listen(splitHostPort(config.prometheus.bindAddress));
       this.metricsUrl = `${urlOf(this.metricsServer)}/metrics`;
     }
+    const agentBind = config.restAPI.agentCheck.bindAddress;
+    if (agentBind) {
+      this.agentCheck = new AgentCheckServer(
+        () => ({
+          pow: this.pow?.load() ?? null,
+          synced: this.tangle.isSynced() && this.tangle.isHealthy(),
+          healthy: !this.tangle.isBroken(),
+        }),
+        log.child({ module: "agent-check" }),
+      );
+      const { host, port } = splitHostPort(agentBind);
+      this.agentCheckAddress = await this.agentCheck.listen(host, port);
+    }
     if (this.coordinator) await this.coordinator.start();
     this.faucet?.start();
     log.info(
       {
         api: this.apiUrl,
         metrics: this.metricsUrl || undefined,
+        agentCheck: this.agentCheckAddress || undefined,
         mqtt: this.mqtt?.tcpUrl || undefined,
         peerId: this.identity.peerId,
         gossip: this.gossip?.listenAddresses(),
@@ -313,6 +331,7 @@ export class StingerNode {
     await this.coordinator?.stop();
     await this.gossip?.stop();
     await this.api?.close();
+    await this.agentCheck?.close();
     await this.mqtt?.close();
     this.rates?.close();
     await this.metricsServer?.close();

@@ -164,6 +164,11 @@ export class Tangle {
     return this.halt;
   }
 
+  /** Cannot serve at all: confirmation halted, or no peer where peers are required. */
+  isBroken(): boolean {
+    return this.halt !== undefined || (this.opts.requiresPeers && this.connectedPeers === 0);
+  }
+
   isHealthy(now = Date.now()): boolean {
     if (this.halt) return false;
     if (!this.isAlmostSynced()) return false;
