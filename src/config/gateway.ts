@@ -46,6 +46,8 @@ export const gatewayConfigSchema = z
             .object({
               url: z.string().url("must be a URL such as http://127.0.0.1:14265"),
               token: z.string().min(1).optional(),
+              /** the node's restAPI.agentCheck.bindAddress: its spare capacity for HAProxy's weights */
+              agentCheck: hostPort.optional(),
             })
             .strict(),
         ]),
@@ -195,6 +197,16 @@ export const gatewayConfigSchema = z
         maxFailures: z.number().int().positive().default(3),
         /** milestones a node may lag behind the best one and still take traffic */
         maxMilestoneLag: z.number().int().min(0).default(2),
+      })
+      .strict()
+      .prefault({}),
+    /** for `--engine haproxy` only */
+    haproxy: z
+      .object({
+        /** the haproxy executable (Debian's haproxy 2.6) */
+        binary: z.string().min(1).default("haproxy"),
+        /** where the rendered haproxy.cfg, maps and certificate go (0700); default: a fresh temporary folder */
+        runDir: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),

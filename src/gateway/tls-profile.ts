@@ -11,7 +11,7 @@ import type { SecureContextOptions, TlsOptions } from "node:tls";
  */
 export type TlsProfile = "intermediate" | "modern";
 
-const TLS12_AEAD_ECDHE = [
+export const TLS12_AEAD_ECDHE = [
   "ECDHE-ECDSA-AES128-GCM-SHA256",
   "ECDHE-RSA-AES128-GCM-SHA256",
   "ECDHE-ECDSA-AES256-GCM-SHA384",
@@ -19,7 +19,7 @@ const TLS12_AEAD_ECDHE = [
   "ECDHE-ECDSA-CHACHA20-POLY1305",
   "ECDHE-RSA-CHACHA20-POLY1305",
 ];
-const TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+export const TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
 
 export function tlsProfileOptions(profile: TlsProfile): TlsOptions & SecureContextOptions {
   return {

@@ -230,10 +230,11 @@ export async function startGateway(
   timeoutMs = 30_000,
   logFile?: string,
   wrap?: string[],
+  extraArgs: string[] = [],
 ): Promise<RunningGateway> {
   // The access log (stderr) goes to logFile when given, as an operator would redirect it for fail2ban.
   const stderr = logFile ? openSync(logFile, "a") : "inherit";
-  const proc = spawnWrapped(wrap, [BIN, "gateway", "--config", configFile], {
+  const proc = spawnWrapped(wrap, [BIN, "gateway", "--config", configFile, ...extraArgs], {
     stdio: ["ignore", "pipe", stderr],
   });
   if (typeof stderr === "number") closeSync(stderr);
@@ -264,6 +265,14 @@ export async function startGateway(
   };
 }
 
+/** The gateway's two data planes; tests that hold for both run once per engine. */
+export type GatewayEngine = "node" | "haproxy";
+export const GATEWAY_ENGINES: GatewayEngine[] = ["node", "haproxy"];
+
+export function engineArgs(engine: GatewayEngine = "node"): string[] {
+  return engine === "haproxy" ? ["--engine", "haproxy"] : [];
+}
+
 /**
  * Writes `config` to `file`, starts `stinger gateway` on it and waits until it answers /health from
  * `localAddress` (127.0.0.1 unless the test keeps that address for an attacker).
@@ -271,10 +280,10 @@ export async function startGateway(
 export async function startGatewayWith(
   file: string,
   config: Record<string, unknown>,
-  opts: { logFile?: string; localAddress?: string; ca?: Buffer } = {},
+  opts: { logFile?: string; localAddress?: string; ca?: Buffer; engine?: GatewayEngine } = {},
 ): Promise<RunningGateway> {
   writeFileSync(file, JSON.stringify(config));
-  const gateway = await startGateway(file, 30_000, opts.logFile);
+  const gateway = await startGateway(file, 30_000, opts.logFile, undefined, engineArgs(opts.engine));
   await waitFor(
     async () =>
       (await getFrom(gateway.url, "/health", { localAddress: opts.localAddress ?? "127.0.0.1", ca: opts.ca }))

@@ -1,0 +1,53 @@
+import type { GatewayConfig } from "../../config/gateway.ts";
+
+/**
+ * What the HAProxy engine cannot express from a gateway config, as the key that asks for it and why.
+ * The engine refuses such a config at start rather than run a weaker policy than the file says.
+ * The README's support matrix lists the same rows.
+ */
+export function haproxyUnsupported(config: GatewayConfig): { key: string; why: string } | undefined {
+  const checks: [boolean, string, string][] = [
+    [
+      config.rateLimit.redis !== undefined,
+      "rateLimit.redis",
+      "HAProxy keeps the rate tables itself (several instances share them with peers, not Redis)",
+    ],
+    [
+      config.kernelBan.enabled,
+      "kernelBan.enabled",
+      "the kernel ban is the node engine's; with HAProxy ban from its access log with the shipped fail2ban jail",
+    ],
+    [
+      config.auth.jwt?.eddsaPublicKeyPem !== undefined,
+      "auth.jwt.eddsaPublicKeyPem",
+      "HAProxy 2.6's jwt_verify has no EdDSA (use hs256Secret, or the node engine)",
+    ],
+    [config.routes.scopes.length > 0, "routes.scopes", "scopes are not rendered for HAProxy yet"],
+    [
+      config.upgradeUpstreams !== undefined,
+      "upgradeUpstreams",
+      "not rendered for HAProxy yet (WebSockets go to the upstreams' own /mqtt)",
+    ],
+  ];
+  for (const [cost, key] of [
+    [config.rateLimit.submitCost, "rateLimit.submitCost"],
+    [config.rateLimit.powSubmitCost, "rateLimit.powSubmitCost"],
+  ] as const)
+    checks.push([!Number.isInteger(cost), key, "HAProxy multiplies request rates by whole numbers only"]);
+  config.upstreams.forEach((u, i) => {
+    const url = new URL(typeof u === "string" ? u : u.url);
+    checks.push([
+      url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== ""),
+      `upstreams[${i}]`,
+      "the HAProxy engine takes nodes as http://host:port",
+    ]);
+  });
+  const patterns = [...config.routes.public, ...config.routes.protected];
+  checks.push([
+    patterns.some((p) => p.includes("'")),
+    "routes",
+    "a route pattern with a single quote cannot be written into HAProxy's configuration",
+  ]);
+  const found = checks.find(([bad]) => bad);
+  return found ? { key: found[1], why: found[2] } : undefined;
+}
