@@ -28,6 +28,7 @@ const TOOLS = [
   { command: "unshare", pkg: "util-linux", why: "throwaway network namespaces" },
   { command: "testssl", pkg: "testssl.sh", why: "the devnet gateway's TLS rated by testssl.sh" },
   { command: "slowhttptest", pkg: "slowhttptest", why: "slow-header/-body/-read attacks on the gateway" },
+  { command: "haproxy", pkg: "haproxy", why: "the gateway's HAProxy engine (--engine haproxy, haproxy -c)" },
   { command: "nsenter", pkg: "util-linux", why: "nft inside the ban helper's network namespace" },
 ];
 

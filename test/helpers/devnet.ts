@@ -51,6 +51,8 @@ export async function startDevnet(
     nodes?: number;
     /** run the devnet's HTTPS gateway too (default: --no-gateway, faster) */
     gateway?: boolean;
+    /** the gateway's data plane (default node) */
+    gatewayEngine?: GatewayEngine;
     extraArgs?: string[];
     timeoutMs?: number;
     /** a command prefix the devnet runs under, e.g. `ip netns exec NS` */
@@ -71,6 +73,8 @@ export async function startDevnet(
     "0",
     "--mqtt-port",
     "0",
+    "--agent-check-port",
+    "0",
     "--min-pow-score",
     String(opts.minPoWScore ?? 1),
     "--milestone-interval",
@@ -79,7 +83,16 @@ export async function startDevnet(
     "1",
     "--nodes",
     String(opts.nodes ?? 1),
-    ...(opts.gateway ? ["--gateway-port", "0", "--gateway-metrics-port", "0"] : ["--no-gateway"]),
+    ...(opts.gateway
+      ? [
+          "--gateway-port",
+          "0",
+          "--gateway-metrics-port",
+          "0",
+          "--gateway-engine",
+          opts.gatewayEngine ?? "node",
+        ]
+      : ["--no-gateway"]),
     ...(opts.extraArgs ?? []),
   ];
   const proc = spawnWrapped(opts.wrap, args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -6,6 +6,7 @@ import { parseConfig } from "../../config/load.ts";
 import { type NodeConfigInput, nodeConfigSchema } from "../../config/node.ts";
 import { ensureDevCertificate } from "../../gateway/dev-cert.ts";
 import { Gateway } from "../../gateway/gateway.ts";
+import { HaproxySupervisor } from "../../gateway/haproxy/supervisor.ts";
 import { issueApiToken } from "../../node/api/jwt.ts";
 import { loadOrCreateKeyFile } from "../../node/coordinator/keys.ts";
 import { StingerNode } from "../../node/node.ts";
@@ -14,8 +15,9 @@ import { encodeAddress } from "../../protocol/bech32.ts";
 import { ed25519PublicKey, generateEd25519Seed } from "../../protocol/ed25519.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { deriveBip44Seed, ed25519AddressOfSeed } from "../../protocol/slip10.ts";
+import { freeLoopbackPort } from "../../util/free-port.ts";
 import { createLogger } from "../../util/logger.ts";
-import { fail, parseIntOption, parseNumberOption } from "../errors.ts";
+import { fail, parseIntOption, parseNumberOption, UsageError } from "../errors.ts";
 import { runUntilSignal } from "../run.ts";
 
 export const DEVNET_DEFAULTS = {
@@ -28,6 +30,7 @@ export const DEVNET_DEFAULTS = {
   nodes: 2,
   gatewayPort: 8443,
   gatewayMetricsPort: 9310,
+  agentCheckPort: 14290,
   mqttPort: 1883,
   network: "private_tangle1",
   coordinatorKeys: 2,
@@ -46,6 +49,8 @@ interface DevnetOptions {
   gateway: boolean;
   gatewayPort: number;
   gatewayMetricsPort: number;
+  gatewayEngine: string;
+  agentCheckPort: number;
   mqttPort: number;
 }
 
@@ -126,6 +131,13 @@ export function registerDevnet(program: Command): void {
       parseIntOption("--gateway-metrics-port", 0, 65535),
       DEVNET_DEFAULTS.gatewayMetricsPort,
     )
+    .option("--gateway-engine <engine>", "the gateway's data plane: node or haproxy", "node")
+    .option(
+      "--agent-check-port <port>",
+      "first HAProxy agent-check port on 127.0.0.1 (node i: port + i; 0 = any free port)",
+      parseIntOption("--agent-check-port", 0, 65535),
+      DEVNET_DEFAULTS.agentCheckPort,
+    )
     .option(
       "--mqtt-port <port>",
       "first MQTT (TCP) port on 127.0.0.1 (node i: port + i; 0 = any free port); WebSocket is /mqtt on the API port",
@@ -135,6 +147,8 @@ export function registerDevnet(program: Command): void {
     .option("--no-gateway", "run the nodes only, without the gateway in front")
     .action(async (opts: DevnetOptions) => {
       try {
+        if (opts.gatewayEngine !== "node" && opts.gatewayEngine !== "haproxy")
+          throw new UsageError(`--gateway-engine: must be node or haproxy, got "${opts.gatewayEngine}"`);
         const dataDir = resolve(opts.dataDir);
         mkdirSync(dataDir, { recursive: true, mode: 0o700 });
         const seeds = loadOrCreateKeyFile(join(dataDir, "coordinator.keys"), DEVNET_DEFAULTS.coordinatorKeys);
@@ -167,6 +181,8 @@ export function registerDevnet(program: Command): void {
               bindAddress: `127.0.0.1:${port(opts.apiPort, i)}`,
               powEnabled: true,
               powWorkerCount: opts.powWorkers,
+              // Each node's spare capacity, for the HAProxy engine's server weights.
+              agentCheck: { bindAddress: `127.0.0.1:${port(opts.agentCheckPort, i)}` },
               // The devnet's gateway runs on loopback and names each client in X-Forwarded-For.
               trustedProxies: opts.gateway ? ["127.0.0.1"] : [],
             },
@@ -197,7 +213,7 @@ export function registerDevnet(program: Command): void {
             if (a !== b) a.gossip!.addPeer(b.gossip!.listenAddresses()[0]!, `devnet-${nodes.indexOf(b)}`);
         }
         // The gateway comes up before the ready line: whoever waits for it can use it at once.
-        let gateway: Gateway | undefined;
+        let gateway: Gateway | HaproxySupervisor | undefined;
         let gatewayLine = "";
         if (opts.gateway) {
           const cert = ensureDevCertificate(join(dataDir, "gateway"));
@@ -206,21 +222,31 @@ export function registerDevnet(program: Command): void {
               url: n.apiUrl,
               // Lets the gateway read each node's protected load report (PoW queue, busy workers).
               token: await issueApiToken(n.identity, n.config.restAPI.jwtAuth.salt),
+              agentCheck: n.agentCheckAddress,
             })),
           );
-          const config = parseConfig(
-            gatewayConfigSchema,
-            {
-              bindAddress: `127.0.0.1:${opts.gatewayPort}`,
-              adminBindAddress: `127.0.0.1:${opts.gatewayMetricsPort}`,
-              upstreams,
-              tls: { certFile: cert.certFile, keyFile: cert.keyFile },
-              health: { intervalMs: 1000 },
-              logger: { level: opts.logLevel },
-            },
-            "devnet gateway",
-          );
-          gateway = new Gateway(config, log.child({ component: "gateway" }));
+          const haproxy = opts.gatewayEngine === "haproxy";
+          // HAProxy binds fixed ports: "any free port" is chosen here for it.
+          const fixed = async (p: number) => (haproxy && p === 0 ? await freeLoopbackPort() : p);
+          const input = {
+            bindAddress: `127.0.0.1:${await fixed(opts.gatewayPort)}`,
+            adminBindAddress: `127.0.0.1:${await fixed(opts.gatewayMetricsPort)}`,
+            upstreams,
+            tls: { certFile: cert.certFile, keyFile: cert.keyFile },
+            health: { intervalMs: 1000 },
+            logger: { level: opts.logLevel },
+          };
+          const config = parseConfig(gatewayConfigSchema, input, "devnet gateway");
+          if (haproxy) {
+            // The supervisor reloads from a file; it holds the nodes' tokens, so 0600.
+            const file = join(dataDir, "gateway", "gateway.json");
+            writeFileSync(file, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o600 });
+            gateway = new HaproxySupervisor(
+              config,
+              file,
+              log.child({ component: "gateway", engine: "haproxy" }),
+            );
+          } else gateway = new Gateway(config, log.child({ component: "gateway" }));
           const { url, adminUrl } = await gateway.start();
           gatewayLine =
             `stinger devnet gateway: ${url} in front of ${nodes.length} node(s) (CA ${cert.caFile}, admin ${adminUrl}); ` +
