@@ -39,7 +39,7 @@ export function assertHaproxyCanRun(config: GatewayConfig): void {
 
 /** `haproxy -c`: null when valid, else its first alert line. */
 export function checkHaproxyConfig(binary: string, cfgFile: string): string | null {
-  const r = spawnSync(binary, ["-c", "-q", "-f", cfgFile], { encoding: "utf8" });
+  const r = spawnSync(binary, ["-c", "-f", cfgFile], { encoding: "utf8" });
   if (r.error) return `cannot run ${binary}: ${r.error.message} (apt-get install haproxy)`;
   if (r.status === 0) return null;
   const alert = `${r.stderr}${r.stdout}`.split("\n").find((l) => l.includes("ALERT")) ?? r.stderr.trim();

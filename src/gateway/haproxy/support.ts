@@ -22,6 +22,11 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
       "auth.jwt.eddsaPublicKeyPem",
       "HAProxy 2.6's jwt_verify has no EdDSA (use hs256Secret, or the node engine)",
     ],
+    [
+      config.auth.jwt?.hs256Secret !== undefined && !/^[A-Za-z0-9._~+/=-]+$/.test(config.auth.jwt.hs256Secret),
+      "auth.jwt.hs256Secret",
+      "HAProxy takes the secret inside a sample expression: use base64 or hex characters (openssl rand -base64 48)",
+    ],
     [config.routes.scopes.length > 0, "routes.scopes", "scopes are not rendered for HAProxy yet"],
     [
       config.upgradeUpstreams !== undefined,
@@ -29,6 +34,13 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
       "not rendered for HAProxy yet (WebSockets go to the upstreams' own /mqtt)",
     ],
   ];
+  // The stick table keeps an entry for two windows, and HAProxy's timers end at 2^31 ms (24.8 days).
+  const windowS = Math.ceil(config.rateLimit.capacity / config.rateLimit.refillPerSecond);
+  checks.push([
+    2 * windowS * 1000 > 2 ** 31 - 1,
+    "rateLimit.refillPerSecond",
+    `capacity / refillPerSecond is a ${windowS} s window; HAProxy's rate counters reach 12 days at most`,
+  ]);
   for (const [cost, key] of [
     [config.rateLimit.submitCost, "rateLimit.submitCost"],
     [config.rateLimit.powSubmitCost, "rateLimit.powSubmitCost"],
