@@ -258,7 +258,9 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   const { health } = config;
   add(
     "backend nodes",
-    "  balance leastconn",
+    // Weighted round robin with the agents' weights: each node's share follows its spare capacity.
+    // (leastconn ignores weights while every node has no request open, which is most of the time.)
+    "  balance roundrobin",
     "  option httpchk GET /health",
     "  http-check expect status 200",
     `  default-server inter ${ms(health.intervalMs)} fall ${health.maxFailures} rise 1 weight 100`,

@@ -1,0 +1,140 @@
+// HAProxy's weights from the nodes' agent-check: a node busy with remote PoW reports less spare
+// capacity, HAProxy lowers its weight and sends it fewer requests, and the weight comes back after.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  BIN,
+  type RunningGateway,
+  type RunningNode,
+  removeDir,
+  startGatewayWith,
+  startNode,
+  tempDir,
+  waitFor,
+} from "../helpers/devnet.ts";
+import { getFrom } from "../helpers/http.ts";
+import { freePort } from "../helpers/peers.ts";
+
+// One PoW job at this score and size takes minutes on one worker: the node stays busy until cancelled.
+const MIN_POW_SCORE = 5000;
+const BIG = JSON.stringify({ payload: { type: 2, index: "aa", data: "ab".repeat(30_000) } });
+
+async function powNode(dir: string, agent: string, key: { publicKey: string; privateKey: string }) {
+  const file = join(dir, "config.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      protocol: {
+        networkID: "private_tangle1",
+        minPoWScore: MIN_POW_SCORE,
+        milestonePublicKeyCount: 1,
+        publicKeyRanges: [{ key: key.publicKey }],
+      },
+      restAPI: {
+        bindAddress: "127.0.0.1:0",
+        powEnabled: true,
+        powWorkerCount: 1,
+        agentCheck: { bindAddress: agent },
+      },
+      coordinator: { enabled: true, interval: "1h" },
+      prometheus: { enabled: false },
+      p2p: { enabled: false },
+    }),
+  );
+  return startNode(file, { COO_PRV_KEYS: key.privateKey });
+}
+
+/** A server's figure from HAProxy's Prometheus exporter. */
+function serverMetric(text: string, name: string, nodeUrl: string): number {
+  const re = new RegExp(`^${name}\\{proxy="nodes",server="${new URL(nodeUrl).host}"\\} (\\d+)`, "m");
+  return Number(re.exec(text)?.[1] ?? Number.NaN);
+}
+
+describe("HAProxy engine weights nodes by their agent-check", () => {
+  const dirs = [tempDir(), tempDir(), tempDir()];
+  const { keys } = JSON.parse(spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" }).stdout) as {
+    keys: { publicKey: string; privateKey: string }[];
+  };
+  const nodes: RunningNode[] = [];
+  let gateway: RunningGateway;
+
+  before(async () => {
+    const agents = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+    for (let i = 0; i < 2; i++) nodes.push(await powNode(dirs[i]!, agents[i]!, keys[0]!));
+    for (const n of nodes)
+      await waitFor(async () => (await fetch(`${n.url}/health`)).status === 200, 30_000, "node healthy");
+    gateway = await startGatewayWith(
+      join(dirs[2]!, "gw.json"),
+      {
+        bindAddress: `127.0.0.1:${await freePort()}`,
+        adminBindAddress: `127.0.0.1:${await freePort()}`,
+        upstreams: nodes.map((n, i) => ({ url: n.url, agentCheck: agents[i] })),
+        health: { intervalMs: 300 },
+        rateLimit: { capacity: 10_000, refillPerSecond: 1000 },
+        logger: { level: "warn" },
+      },
+      { engine: "haproxy" },
+    );
+  });
+
+  after(async () => {
+    if (gateway) assert.equal(await gateway.stop(), 0);
+    for (const n of nodes) assert.equal(await n.stop(), 0);
+    for (const d of dirs) removeDir(d);
+  });
+
+  it("gives a node busy with PoW a lower weight and fewer requests, then its weight back", async () => {
+    const [busy, free] = [nodes[0]!, nodes[1]!];
+    const metrics = async () => (await fetch(gateway.metricsUrl)).text();
+    const weights = async () => {
+      const text = await metrics();
+      return [
+        serverMetric(text, "haproxy_server_weight", busy.url),
+        serverMetric(text, "haproxy_server_weight", free.url),
+      ];
+    };
+    const quiet = await waitFor(
+      async () => {
+        const w = await weights();
+        return w.every((x) => x > 50) ? w : undefined;
+      },
+      10_000,
+      "both weights up from the agents",
+    );
+    const u = new URL(`${busy.url}/api/v1/messages`);
+    const job = request({
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+    });
+    job.on("error", () => {});
+    job.end(BIG);
+    try {
+      const loaded = await waitFor(
+        async () => {
+          const w = await weights();
+          return w[0]! <= 50 && w[1]! > 50 ? w : undefined;
+        },
+        10_000,
+        "the busy node's weight lowered",
+      );
+      assert.ok(loaded[0]! < quiet[0]!, `busy ${loaded[0]} < quiet ${quiet[0]}`);
+      const before = await metrics();
+      for (let i = 0; i < 40; i++) assert.equal((await getFrom(gateway.url, "/api/v1/info")).status, 200);
+      const after = await metrics();
+      const sent = (url: string) =>
+        serverMetric(after, "haproxy_server_sessions_total", url) -
+        serverMetric(before, "haproxy_server_sessions_total", url);
+      assert.ok(sent(busy.url) < sent(free.url), `busy got ${sent(busy.url)}, free got ${sent(free.url)}`);
+    } finally {
+      job.destroy();
+    }
+    await waitFor(async () => (await weights())[0]! > 50, 10_000, "the weight back after the job");
+  });
+});
