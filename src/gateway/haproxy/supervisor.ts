@@ -160,9 +160,10 @@ export class HaproxySupervisor {
       const delay = this.restartDelayMs;
       this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
       this.log.error({ code, signal, restartInMs: delay }, "haproxy exited; starting it again");
+      // Not unref'd: while HAProxy is down this timer is all that keeps the supervisor alive.
       setTimeout(() => {
         if (!this.stopping) this.spawn();
-      }, delay).unref();
+      }, delay);
     });
   }
 

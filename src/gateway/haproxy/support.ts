@@ -23,7 +23,8 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
       "HAProxy 2.6's jwt_verify has no EdDSA (use hs256Secret, or the node engine)",
     ],
     [
-      config.auth.jwt?.hs256Secret !== undefined && !/^[A-Za-z0-9._~+/=-]+$/.test(config.auth.jwt.hs256Secret),
+      config.auth.jwt?.hs256Secret !== undefined &&
+        !/^[A-Za-z0-9._~+/=-]+$/.test(config.auth.jwt.hs256Secret),
       "auth.jwt.hs256Secret",
       "HAProxy takes the secret inside a sample expression: use base64 or hex characters (openssl rand -base64 48)",
     ],
