@@ -30,12 +30,14 @@ function cpuMicros(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + cpuOf(pid) * 1e6, 0);
 }
 
-/** The process and its direct children (nginx's master and workers). */
+/** The process and all below it (nginx's master and workers; stinger, HAProxy's master and worker). */
 function processTree(pid: number): number[] {
   const children = spawnSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
     .stdout.trim()
-    .split("\n");
-  return [pid, ...children.filter(Boolean).map(Number)];
+    .split("\n")
+    .filter(Boolean)
+    .map(Number);
+  return [pid, ...children.flatMap(processTree)];
 }
 
 interface WrkResult {
@@ -211,12 +213,20 @@ async function startBareProxy(): Promise<{ url: string; pid: number }> {
   return { url: `http://127.0.0.1:${port}`, pid: p.pid! };
 }
 
-async function startStinger(name: string, capacity: number, refill: number, workers = 1) {
+async function startStinger(
+  name: string,
+  capacity: number,
+  refill: number,
+  workers = 1,
+  engine: "node" | "haproxy" = "node",
+) {
+  // HAProxy binds fixed ports.
+  const port = async () => (engine === "haproxy" ? await freePort() : 0);
   writeFileSync(
     join(dir, `${name}.json`),
     JSON.stringify({
-      bindAddress: "127.0.0.1:0",
-      adminBindAddress: "127.0.0.1:0",
+      bindAddress: `127.0.0.1:${await port()}`,
+      adminBindAddress: `127.0.0.1:${await port()}`,
       upstreams: [node.url],
       workers,
       trustedProxies: ["127.0.0.1"],
@@ -227,7 +237,13 @@ async function startStinger(name: string, capacity: number, refill: number, work
     }),
   );
   // The JSON access log goes to a file, as an operator runs it for fail2ban.
-  const g = await startGateway(join(dir, `${name}.json`), 30_000, join(dir, `${name}.log`));
+  const g = await startGateway(
+    join(dir, `${name}.json`),
+    30_000,
+    join(dir, `${name}.log`),
+    undefined,
+    engine === "haproxy" ? ["--engine", "haproxy"] : [],
+  );
   procs.push(g.proc);
   return { url: g.url, pid: g.proc.pid! };
 }
@@ -238,6 +254,8 @@ const gateway = await startStinger("gateway", 1e9, 1e9);
 // Two workers: the primary holds the token buckets and caps, so its CPU counts too.
 const gateway2 = await startStinger("gateway-2", 1e9, 1e9, 2);
 const bare = await startBareProxy();
+// The same config rendered for HAProxy (one thread), the access log to a file as for the node engine.
+const haproxyEngine = await startStinger("gateway-haproxy", 1e6, 1e6, 1, "haproxy");
 // name, URL, wrk headers, the processes whose CPU counts (none for direct: the node is everyone's upstream)
 const targets: [string, string, string[], number[]][] = [
   ["direct", node.url, [], []],
@@ -247,6 +265,7 @@ const targets: [string, string, string[], number[]][] = [
   ["stinger gateway", gateway.url, [`X-API-Key: ${API_KEY}`], [gateway.pid]],
   ["nginx 2 workers", nginx2.url, [], processTree(nginx2.pid)],
   ["gateway 2 workers", gateway2.url, [`X-API-Key: ${API_KEY}`], processTree(gateway2.pid)],
+  ["haproxy engine", haproxyEngine.url, [`X-API-Key: ${API_KEY}`], processTree(haproxyEngine.pid)],
 ];
 for (const [, url, h] of targets) await wrk(`${url}/api/v1/info`, h, "3s"); // warm-up
 const results = new Map<string, (WrkResult & { cpuUsPerRequest: number })[]>();
@@ -297,6 +316,11 @@ console.log(
   `2 workers: nginx ${fmt(n2.rps)} req/s p99 ${fmt(n2.p99, 2)} ms, gateway ${fmt(g2.rps)} req/s p99 ${fmt(g2.p99, 2)} ms; ` +
     `gateway/nginx ${fmt(g2.rps / n2.rps, 2)}x req/s, gateway 2 workers / 1 worker ${fmt(g2.rps / g.rps, 2)}x`,
 );
+const h = summary["haproxy engine"]!;
+console.log(
+  `haproxy engine: ${fmt(h.rps)} req/s p99 ${fmt(h.p99, 2)} ms, CPU ${fmt(h.cpuUsPerRequest, 1)} µs/request; ` +
+    `haproxy engine/nginx ${fmt(h.rps / n.rps, 2)}x req/s (goal >= 0.95), p99 added vs nginx ${fmt(h.p99 - n.p99, 2)} ms`,
+);
 const b = summary["bare node:http"]!;
 console.log(
   `CPU per request (median): nginx ${fmt(n.cpuUsPerRequest, 1)} µs, bare node:http ${fmt(b.cpuUsPerRequest, 1)} µs, ` +
@@ -307,10 +331,12 @@ console.log(
 // (another forwarded address) keeps asking 20 times a second.
 const limitedNginx = await startNginx("nginx-limited", "50r/s", 100);
 const limitedGateway = await startStinger("gateway-limited", 100, 50);
+const limitedHaproxy = await startStinger("haproxy-limited", 100, 50, 1, "haproxy");
 const floods: Record<string, unknown> = {};
 for (const [name, url] of [
   ["nginx", limitedNginx.url],
   ["stinger gateway", limitedGateway.url],
+  ["haproxy engine", limitedHaproxy.url],
 ] as const) {
   const legitHeaders = { "x-forwarded-for": "198.51.100.8" };
   const quiet = await legitimate(url, 3, legitHeaders);
