@@ -46,6 +46,7 @@ export const DEFAULT_PRIVATE_PORTS: DeploymentPort[] = [
   { port: 6060, protocol: "tcp", service: "pprof" },
   { port: 9029, protocol: "tcp", service: "INX" },
   { port: 1883, protocol: "tcp", service: "MQTT" },
+  { port: 14290, protocol: "tcp", service: "node agent-check" },
 ];
 
 /** A config file that could not be used: the audit stops with exit code 2 (the operator named it). */
@@ -115,6 +116,16 @@ export async function loadDeployment(
     if (config.mqtt.enabled && config.mqtt.bindAddress) {
       const mqtt = splitHostPort(config.mqtt.bindAddress);
       privatePorts.push({ port: mqtt.port, protocol: "tcp", service: "node MQTT", bindHost: mqtt.host });
+    }
+    if (config.restAPI.agentCheck.bindAddress) {
+      // Tells anyone how busy the node is and steers the load balancer: never public.
+      const agent = splitHostPort(config.restAPI.agentCheck.bindAddress);
+      privatePorts.push({
+        port: agent.port,
+        protocol: "tcp",
+        service: "node agent-check",
+        bindHost: agent.host,
+      });
     }
     if (config.prometheus.enabled) {
       const metrics = splitHostPort(config.prometheus.bindAddress);
