@@ -207,6 +207,29 @@ export const gatewayConfigSchema = z
         binary: z.string().min(1).default("haproxy"),
         /** where the rendered haproxy.cfg, maps and certificate go (0700); default: a fresh temporary folder */
         runDir: z.string().min(1).optional(),
+        /**
+         * Several HAProxy gateways share their stick tables (rate limits, connection counts) through
+         * HAProxy's peers protocol: every instance lists all of them, and names itself in `local`.
+         */
+        peers: z
+          .object({
+            local: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, . _ - only"),
+            members: z
+              .array(
+                z
+                  .object({
+                    name: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, . _ - only"),
+                    address: hostPort,
+                  })
+                  .strict(),
+              )
+              .min(2, "peers need at least two members"),
+          })
+          .strict()
+          .refine((p) => p.members.some((m) => m.name === p.local), {
+            message: "local must be one of the members' names",
+          })
+          .optional(),
       })
       .strict()
       .prefault({}),

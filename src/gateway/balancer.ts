@@ -51,7 +51,7 @@ function powScore(u: Upstream): number {
 
 /**
  * Picks the node with the most spare capacity for each request, without sticky sessions: of two
- * random eligible nodes, the one with fewer requests in flight per share of the node still free
+ * random eligible nodes, one in proportion to its share of the node still free per request in flight
  * (power of two choices; the share is what the node reports to HAProxy's agent-check too). Remote-PoW submits instead go to the node with
  * the shortest PoW queue per worker (CPU-bound work the in-flight count does not see). Eligible =
  * passed its last health check, not lagging in milestones, not ejected after repeated failures.
@@ -106,8 +106,12 @@ export class Balancer {
     const a = candidates[Math.floor(Math.random() * candidates.length)]!;
     let b = candidates[Math.floor(Math.random() * (candidates.length - 1))]!;
     if (b === a) b = candidates[candidates.length - 1]!;
-    // +1 so an idle node's spare share still counts.
-    return (a.inFlight + 1) / a.spare <= (b.inFlight + 1) / b.spare ? a : b;
+    // Of the two, each wins in proportion to its spare share per request in flight (+1 so an idle
+    // node's share still counts): a loaded node keeps a share of the reads as HAProxy's weighted round
+    // robin gives it, instead of losing every comparison to an idle one.
+    const wa = a.spare / (a.inFlight + 1);
+    const wb = b.spare / (b.inFlight + 1);
+    return Math.random() * (wa + wb) < wa ? a : b;
   }
 
   /** For a submit that asks for remote PoW: fewest PoW jobs per worker, then fewest in flight. */

@@ -42,6 +42,7 @@ describe("HAProxy rendering", () => {
   it("renders a full config that haproxy -c accepts, with the policy in it", () => {
     const config = parse({
       upstreams: [{ url: "http://127.0.0.1:14265", agentCheck: "127.0.0.1:14290" }, "http://[::1]:14266"],
+      upgradeUpstreams: ["http://127.0.0.1:1888"],
       tls: { certFile: cert.certFile, keyFile: cert.keyFile, profile: "modern", hstsMaxAge: 600 },
       trustedProxies: ["10.0.0.5", "fd00::/8"],
       ipFilter: { allow: ["127.0.0.0/8", "10.0.0.0/8"], deny: ["127.0.0.3"] },
@@ -65,6 +66,11 @@ describe("HAProxy rendering", () => {
     assert.match(cfg, /sc1_conn_cur gt 9/);
     assert.match(cfg, /content-length\) gt 4096/);
     assert.match(cfg, /max-age=600/);
+    assert.match(
+      cfg,
+      /use_backend websockets if is_ws[\s\S]*backend websockets[\s\S]*server 127\.0\.0\.1:1888/,
+    );
+    assert.match(cfg, /http-error status 503 content-type application\/json/);
     // 100 tokens refilled at 7/s: 100 per ceil(100/7) = 15 s.
     assert.match(cfg, /gpc_rate\(3,15s\)/);
     assert.equal(renderHaproxy(config, "/run/x")["limits.map"], "key:ops 250\n");

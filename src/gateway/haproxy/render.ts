@@ -54,12 +54,17 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
       } if ${cond}`,
     );
   const windowS = Math.max(1, Math.ceil(rateLimit.capacity / rateLimit.refillPerSecond));
+  const peers = config.haproxy.peers;
+  // With peers, the rate table is shared with the other gateways, so a client's quota is one across
+  // them. Connection and in-flight caps stay per instance: they count this instance's own streams.
+  const shared = peers ? " peers stinger" : "";
   const capacity = Math.floor(rateLimit.capacity);
 
   add(
     "# Rendered by stinger from its gateway config; edit that file, not this one.",
     "global",
     "  log stdout format raw local0",
+    ...(peers ? [`  localpeer ${peers.local}`] : []),
     `  nbthread ${config.workers}`,
     `  maxconn ${limits.maxConnections}`,
     `  stats socket ${join(runDir, "admin.sock")} mode 600 level admin expose-fd listeners`,
@@ -79,16 +84,33 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
     `  timeout server ${ms(limits.upstreamTimeoutMs)}`,
     "  timeout tunnel 1h",
     "  timeout client-fin 5s",
+    // HAProxy's own errors in the node's JSON shape too (no node, a node that failed, timeouts).
+    ...(
+      [
+        [400, "bad request"],
+        [408, "request timeout"],
+        [500, "internal error"],
+        [502, "no node could answer the request"],
+        [503, "no node is available"],
+        [504, "the node did not answer in time"],
+      ] as const
+    ).map(
+      ([status, message]) =>
+        `  http-error status ${status} content-type application/json string ${q(errorJson(status, message))}`,
+    ),
     "",
+    ...(peers
+      ? ["peers stinger", ...peers.members.map((m) => `  peer ${m.name} ${address(m.address)}`), ""]
+      : []),
     // Each table lives in a backend of its own, as HAProxy wants.
     "backend st_rate",
-    `  stick-table type string len 160 size 100k expire ${Math.max(10, 2 * windowS)}s store gpc(3),gpc_rate(3,${windowS}s)`,
+    `  stick-table type string len 160 size 100k expire ${Math.max(10, 2 * windowS)}s${shared} store gpc(3),gpc_rate(3,${windowS}s)`,
     "backend st_conn",
-    "  stick-table type ipv6 size 100k expire 10m store conn_cur",
+    `  stick-table type ipv6 size 100k expire 10m store conn_cur`,
     "backend st_pow",
-    "  stick-table type string len 160 size 100k expire 10m store gpc(1)",
+    `  stick-table type string len 160 size 100k expire 10m store gpc(1)`,
     "backend st_ws",
-    "  stick-table type string len 160 size 100k expire 10m store gpc(1)",
+    `  stick-table type string len 160 size 100k expire 10m store gpc(1)`,
     "",
     "frontend api",
     `  bind ${address(config.bindAddress)}${tls ? ` ssl crt ${join(runDir, CERT_FILE)} alpn http/1.1` : ""}`,
@@ -253,6 +275,7 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   );
   if (tls && tls.hstsMaxAge > 0)
     add(`  http-after-response set-header Strict-Transport-Security "max-age=${tls.hstsMaxAge}"`);
+  if (config.upgradeUpstreams) add("  use_backend websockets if is_ws");
   add("  default_backend nodes", "");
 
   const { health } = config;
@@ -279,6 +302,15 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
       agent = ` agent-check agent-addr ${a.host} agent-port ${a.port} agent-inter ${ms(health.intervalMs)}`;
     }
     add(`  server ${hostPort.replace(/[[\]]/g, "")} ${hostPort} check${agent}`);
+  }
+  if (config.upgradeUpstreams) {
+    // Where /mqtt WebSockets go when they are not the nodes' own: the one with the fewest open tunnels.
+    add("", "backend websockets", "  balance leastconn", "  retries 1", "  option redispatch 1");
+    for (const u of config.upgradeUpstreams) {
+      const url = new URL(u);
+      const hostPort = `${url.hostname}:${url.port || "80"}`;
+      add(`  server ${hostPort.replace(/[[\]]/g, "")} ${hostPort}`);
+    }
   }
   add(
     "",

@@ -29,11 +29,6 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
       "HAProxy takes the secret inside a sample expression: use base64 or hex characters (openssl rand -base64 48)",
     ],
     [config.routes.scopes.length > 0, "routes.scopes", "scopes are not rendered for HAProxy yet"],
-    [
-      config.upgradeUpstreams !== undefined,
-      "upgradeUpstreams",
-      "not rendered for HAProxy yet (WebSockets go to the upstreams' own /mqtt)",
-    ],
   ];
   // The stick table keeps an entry for two windows, and HAProxy's timers end at 2^31 ms (24.8 days).
   const windowS = Math.ceil(config.rateLimit.capacity / config.rateLimit.refillPerSecond);
@@ -53,6 +48,14 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
       url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== ""),
       `upstreams[${i}]`,
       "the HAProxy engine takes nodes as http://host:port",
+    ]);
+  });
+  (config.upgradeUpstreams ?? []).forEach((u, i) => {
+    const url = new URL(u);
+    checks.push([
+      url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== ""),
+      `upgradeUpstreams[${i}]`,
+      "the HAProxy engine takes WebSocket upstreams as http://host:port",
     ]);
   });
   const patterns = [...config.routes.public, ...config.routes.protected];
