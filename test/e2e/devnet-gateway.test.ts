@@ -5,14 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  GATEWAY_ENGINES,
-  type GatewayEngine,
-  type RunningDevnet,
-  removeDir,
-  startDevnet,
-  waitFor,
-} from "../helpers/devnet.ts";
+import { GATEWAY_ENGINES, type RunningDevnet, removeDir, startDevnet, waitFor } from "../helpers/devnet.ts";
+import { nodeTakesTraffic } from "../helpers/gateway-metrics.ts";
 import { spawnOwned } from "../helpers/owned.ts";
 
 const CLIENT = new URL("../fixtures/iota-client-calls.mjs", import.meta.url).pathname;
@@ -45,13 +39,6 @@ function get(url: string, ca: Buffer): Promise<{ status: number; body: string }>
     req.on("error", reject);
     req.end();
   });
-}
-
-/** Whether the gateway's metrics show the node taking traffic (node engine: healthy; HAProxy: UP). */
-function takesTraffic(engine: GatewayEngine, metrics: string, nodeUrl: string): boolean {
-  return engine === "node"
-    ? metrics.includes(`stinger_gateway_node_healthy{node="${nodeUrl}"} 1`)
-    : metrics.includes(`haproxy_server_status{proxy="nodes",server="${new URL(nodeUrl).host}",state="UP"} 1`);
 }
 
 for (const gatewayEngine of GATEWAY_ENGINES)
@@ -88,7 +75,7 @@ for (const gatewayEngine of GATEWAY_ENGINES)
       await waitFor(
         async () => {
           const text = await (await fetch(gw.metricsUrl)).text();
-          return both.every((n) => takesTraffic(gatewayEngine, text, n));
+          return both.every((n) => nodeTakesTraffic(gatewayEngine, text, n));
         },
         30_000,
         "both nodes healthy behind the gateway",

@@ -11,7 +11,6 @@ import { hashApiKey } from "../../src/gateway/auth.ts";
 import {
   engineArgs,
   GATEWAY_ENGINES,
-  type GatewayEngine,
   type RunningDevnet,
   type RunningGateway,
   removeDir,
@@ -20,28 +19,11 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { nodeDown, nodeRequests } from "../helpers/gateway-metrics.ts";
 import { getFrom as call, type Reply } from "../helpers/http.ts";
 import { freePort } from "../helpers/peers.ts";
 
 const API_KEY = "test-key-0123456789abcdef";
-
-/** Requests each engine's metrics say a node was sent (the node engine by URL, HAProxy by server). */
-function nodeRequests(engine: GatewayEngine, metrics: string, nodeUrl: string): number {
-  const host = new URL(nodeUrl).host;
-  const re =
-    engine === "node"
-      ? new RegExp(`stinger_gateway_node_requests_total\\{node="${nodeUrl}"\\} (\\d+)`)
-      : new RegExp(`haproxy_server_sessions_total\\{proxy="nodes",server="${host}"\\} (\\d+)`);
-  return Number(re.exec(metrics)?.[1] ?? 0);
-}
-
-function nodeDown(engine: GatewayEngine, metrics: string, nodeUrl: string): boolean {
-  return engine === "node"
-    ? metrics.includes(`stinger_gateway_node_healthy{node="${nodeUrl}"} 0`)
-    : metrics.includes(
-        `haproxy_server_status{proxy="nodes",server="${new URL(nodeUrl).host}",state="DOWN"} 1`,
-      );
-}
 
 for (const engine of GATEWAY_ENGINES)
   describe(`stinger gateway (engine ${engine})`, () => {

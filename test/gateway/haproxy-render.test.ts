@@ -46,8 +46,14 @@ describe("HAProxy rendering", () => {
       tls: { certFile: cert.certFile, keyFile: cert.keyFile, profile: "modern", hstsMaxAge: 600 },
       trustedProxies: ["10.0.0.5", "fd00::/8"],
       ipFilter: { allow: ["127.0.0.0/8", "10.0.0.0/8"], deny: ["127.0.0.3"] },
+      routes: {
+        scopes: [
+          { routes: ["/api/plugins/*"], scope: "plugins.read" },
+          { routes: ["/api/v1/peers*"], scope: "peers" },
+        ],
+      },
       auth: {
-        apiKeys: [{ name: "ops", sha256: hashApiKey("k"), rateMultiplier: 2.5 }],
+        apiKeys: [{ name: "ops", sha256: hashApiKey("k"), rateMultiplier: 2.5, scopes: ["peers"] }],
         jwt: {
           hs256Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==",
           issuer: 'm"e$\\',
@@ -74,6 +80,10 @@ describe("HAProxy rendering", () => {
     // 100 tokens refilled at 7/s: 100 per ceil(100/7) = 15 s.
     assert.match(cfg, /gpc_rate\(3,15s\)/);
     assert.equal(renderHaproxy(config, "/run/x")["limits.map"], "key:ops 250\n");
+    // Each scope an ACL: the keys carrying it, and a word of the token's scope claim.
+    assert.match(cfg, /acl has_scope_1 var\(txn\.principal\) -m str "key:ops"/);
+    assert.match(cfg, /acl has_scope_0 var\(txn\.jwt_scope\) -m reg '\(\^\| \)plugins\\\.read\( \|\$\)'/);
+    assert.match(cfg, /scope_group_1 !scope_group_0 !has_scope_1/);
   });
 
   it("renders random gateway configs that haproxy -c accepts", () => {
@@ -167,7 +177,7 @@ describe("HAProxy rendering", () => {
       [{ rateLimit: { redis: { url: "redis://127.0.0.1:6379" } } }, /^rateLimit\.redis: /],
       [{ kernelBan: { enabled: true } }, /^kernelBan\.enabled: /],
       [{ auth: { jwt: { eddsaPublicKeyPem: "x" } } }, /^auth\.jwt\.eddsaPublicKeyPem: /],
-      [{ routes: { scopes: [{ routes: ["/api/plugins/*"], scope: "p" }] } }, /^routes\.scopes: /],
+      [{ routes: { scopes: [{ routes: ["/api/plugins/*"], scope: "two words" }] } }, /^routes\.scopes: /],
       [{ rateLimit: { submitCost: 2.5 } }, /^rateLimit\.submitCost: /],
       [
         { auth: { jwt: { hs256Secret: "has,a comma and (parens) in it......" } } },

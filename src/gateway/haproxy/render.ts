@@ -157,40 +157,69 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   refuse("!route_public !route_protected", 404, "unknown_route", "route not found");
   refuse("is_ws !{ path /mqtt }", 404, "unknown_route", "route not found");
 
-  // Credentials: an API key (X-API-Key or "Authorization: ApiKey …") is looked up by its SHA-256.
+  // Credentials: an API key (X-API-Key or "Authorization: ApiKey …") is looked up by its SHA-256. As in
+  // the node engine, a key wins over a Bearer token, which then goes to the node as its own token.
   const keysMap = join(runDir, "keys.map");
   add(
     "  http-request set-var(txn.apikey) req.hdr(x-api-key)",
-    "  http-request set-var(txn.apikey) req.hdr(authorization),regsub(^ApiKey\\ ,) if { req.hdr(authorization) -m beg ApiKey\\  }",
+    "  http-request set-var(txn.apikey) req.hdr(authorization),regsub(^[Aa][Pp][Ii][Kk][Ee][Yy][[:space:]]+,) if !{ req.hdr(x-api-key) -m found } { req.hdr(authorization) -m reg -i ^apikey[[:space:]] }",
     `  http-request set-var(txn.principal) var(txn.apikey),sha2(256),hex,lower,map(${keysMap}) if { var(txn.apikey) -m found }`,
     "  acl has_key var(txn.apikey) -m found",
     "  acl key_ok var(txn.principal) -m found",
   );
   refuse("has_key !key_ok", 401, "invalid_api_key", "unauthorized");
   const jwt = config.auth.jwt;
+  const needed = [...new Set(config.routes.scopes.map((g) => g.scope))];
   if (jwt?.hs256Secret) {
     add(
-      "  http-request set-var(txn.bearer) http_auth_bearer",
+      "  http-request set-var(txn.bearer) http_auth_bearer if !has_key",
       "  acl has_jwt var(txn.bearer) -m found",
       `  acl jwt_valid var(txn.bearer),jwt_verify("HS256",${q(jwt.hs256Secret)}) -m int 1`,
       "  http-request set-var(txn.now) date() if has_jwt",
       "  http-request set-var(txn.jwt_exp) var(txn.bearer),jwt_payload_query('$.exp','int') if has_jwt jwt_valid",
+      "  http-request set-var(txn.jwt_sub) var(txn.bearer),jwt_payload_query('$.sub') if has_jwt jwt_valid",
       "  acl jwt_expired var(txn.jwt_exp),sub(txn.now) -m int le 0",
     );
-    const claims: string[] = [];
+    const claims: string[] = ["{ var(txn.jwt_sub) -m found }"];
     if (jwt.issuer) claims.push(`{ var(txn.bearer),jwt_payload_query('$.iss') -m str ${q(jwt.issuer)} }`);
     if (jwt.audience) claims.push(`{ var(txn.bearer),jwt_payload_query('$.aud') -m str ${q(jwt.audience)} }`);
-    refuse(`has_jwt !jwt_valid`, 401, "invalid_jwt", "unauthorized");
+    refuse("has_jwt !jwt_valid", 401, "invalid_jwt", "unauthorized");
     for (const c of claims) refuse(`has_jwt !${c}`, 401, "invalid_jwt", "unauthorized");
     refuse("has_jwt jwt_expired", 401, "expired_jwt", "unauthorized");
-    add(
-      "  http-request set-var(txn.principal) var(txn.bearer),jwt_payload_query('$.sub'),regsub(^,jwt:) if has_jwt !key_ok",
-      "  http-request set-var(txn.principal) str(jwt:) if has_jwt !key_ok !{ var(txn.principal) -m found }",
-    );
+    add("  http-request set-var(txn.principal) var(txn.jwt_sub),regsub(^,jwt:) if has_jwt");
+    if (needed.length > 0)
+      add(
+        "  http-request set-var(txn.jwt_scope) var(txn.bearer),jwt_payload_query('$.scope') if has_jwt",
+        "  http-request set-var(txn.jwt_scopes) var(txn.bearer),jwt_payload_query('$.scopes') if has_jwt",
+      );
   }
   // Reached only with no credential or a valid one (the refusals above answered the rest).
   add("  acl credential_ok var(txn.principal) -m found");
   refuse("route_protected !route_public !credential_ok", 401, "missing_credentials", "unauthorized");
+
+  // Scopes: the first route group a protected path is in names the scope its credential must carry
+  // (an API key's `scopes`, a JWT's `scope` string or `scopes` array). Known at render time, so each
+  // scope is an ACL of its own: the keys that carry it, and a word match in the token's claims.
+  for (const [i, group] of config.routes.scopes.entries())
+    add(`  acl scope_group_${i} path,lower -m reg ${regexes(group.routes)}`);
+  needed.forEach((scope, j) => {
+    const keys = config.auth.apiKeys.filter((k) => k.scopes?.includes(scope)).map((k) => `key:${k.name}`);
+    const word = scope.replace(/[.+*?^${}()|[\]\\]/g, "\\$&");
+    add(
+      `  acl has_scope_${j} var(txn.principal) -m str ${keys.length > 0 ? keys.map(q).join(" ") : '""'}`,
+      ...(jwt?.hs256Secret
+        ? [
+            `  acl has_scope_${j} var(txn.jwt_scope) -m reg '(^| )${word}( |$)'`,
+            `  acl has_scope_${j} var(txn.jwt_scopes) -m reg '"${word}"'`,
+          ]
+        : []),
+    );
+  });
+  config.routes.scopes.forEach((group, i) => {
+    const earlier = Array.from({ length: i }, (_, k) => `!scope_group_${k}`).join(" ");
+    const cond = `route_protected !route_public scope_group_${i} ${earlier} !has_scope_${needed.indexOf(group.scope)}`;
+    refuse(cond.replace(/ +/g, " "), 403, "missing_scope", "forbidden");
+  });
 
   refuse(
     `{ req.hdr_val(content-length) gt ${limits.bodyLength} }`,

@@ -28,7 +28,11 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
       "auth.jwt.hs256Secret",
       "HAProxy takes the secret inside a sample expression: use base64 or hex characters (openssl rand -base64 48)",
     ],
-    [config.routes.scopes.length > 0, "routes.scopes", "scopes are not rendered for HAProxy yet"],
+    [
+      config.routes.scopes.some((g) => !/^[\x21-\x7e]+$/.test(g.scope) || /['"\\]/.test(g.scope)),
+      "routes.scopes",
+      "with --engine haproxy a scope is printable ASCII without spaces or quotes",
+    ],
   ];
   // The stick table keeps an entry for two windows, and HAProxy's timers end at 2^31 ms (24.8 days).
   const windowS = Math.ceil(config.rateLimit.capacity / config.rateLimit.refillPerSecond);
