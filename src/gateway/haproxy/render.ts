@@ -225,7 +225,7 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
     `{ req.hdr_val(content-length) gt ${limits.bodyLength} }`,
     413,
     "body_too_large",
-    "request body too large",
+    `request body is larger than ${limits.bodyLength} bytes`,
   );
 
   // Whose quota: the credential's principal, else the IP (IPv6 per prefix).
