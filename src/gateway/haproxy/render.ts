@@ -26,6 +26,30 @@ function ms(n: number): string {
   return `${n}ms`;
 }
 
+/**
+ * One ACL (lines of the same name are ORed) matching Hornet route patterns as the node engine does
+ * (compileRoutePattern: lower-cased, `*` = anything, `^…` = a regex). Literal paths and literal
+ * prefixes ending in one `*` become exact and prefix matches, cheaper per request than regexes.
+ */
+function routeAcl(name: string, patterns: string[]): string[] {
+  const exact: string[] = [];
+  const prefix: string[] = [];
+  const regex: string[] = [];
+  for (const p of patterns) {
+    const star = p.indexOf("*");
+    if (p.startsWith("^")) regex.push(compileRoutePattern(p).source);
+    else if (star === -1) exact.push(p.toLowerCase());
+    else if (star === p.length - 1) prefix.push(p.slice(0, -1).toLowerCase());
+    else regex.push(compileRoutePattern(p).source);
+  }
+  const lines: string[] = [];
+  if (exact.length > 0) lines.push(`  acl ${name} path,lower -m str ${exact.map(q).join(" ")}`);
+  if (prefix.length > 0) lines.push(`  acl ${name} path,lower -m beg ${prefix.map(q).join(" ")}`);
+  if (regex.length > 0) lines.push(`  acl ${name} path,lower -m reg ${regex.map((r) => `'${r}'`).join(" ")}`);
+  // An empty list matches nothing (and the name must still exist for the rules that use it).
+  return lines.length > 0 ? lines : [`  acl ${name} always_false`];
+}
+
 /** host:port as HAProxy's bind and server lines take it (IPv6 in brackets works for both). */
 function address(bind: string): string {
   const { host, port } = splitHostPort(bind);
@@ -149,10 +173,9 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   }
 
   // Route policy: Hornet's patterns, as the node engine compiles them.
-  const regexes = (patterns: string[]) => patterns.map((p) => `'${compileRoutePattern(p).source}'`).join(" ");
   add(
-    `  acl route_public path,lower -m reg ${regexes(config.routes.public)}`,
-    `  acl route_protected path,lower -m reg ${regexes(config.routes.protected)}`,
+    ...routeAcl("route_public", config.routes.public),
+    ...routeAcl("route_protected", config.routes.protected),
   );
   refuse("!route_public !route_protected", 404, "unknown_route", "route not found");
   refuse("is_ws !{ path /mqtt }", 404, "unknown_route", "route not found");
@@ -200,8 +223,7 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   // Scopes: the first route group a protected path is in names the scope its credential must carry
   // (an API key's `scopes`, a JWT's `scope` string or `scopes` array). Known at render time, so each
   // scope is an ACL of its own: the keys that carry it, and a word match in the token's claims.
-  for (const [i, group] of config.routes.scopes.entries())
-    add(`  acl scope_group_${i} path,lower -m reg ${regexes(group.routes)}`);
+  for (const [i, group] of config.routes.scopes.entries()) add(...routeAcl(`scope_group_${i}`, group.routes));
   needed.forEach((scope, j) => {
     const keys = config.auth.apiKeys.filter((k) => k.scopes?.includes(scope)).map((k) => `key:${k.name}`);
     const word = scope.replace(/[.+*?^${}()|[\]\\]/g, "\\$&");
