@@ -76,7 +76,7 @@ describe("HAProxy rendering", () => {
       cfg,
       /use_backend websockets if is_ws[\s\S]*backend websockets[\s\S]*server 127\.0\.0\.1:1888/,
     );
-    assert.match(cfg, /http-error status 503 content-type application\/json/);
+    assert.match(cfg, /errorfile 503 \/run\/x\/error-503\.http/);
     // 100 tokens refilled at 7/s: 100 per ceil(100/7) = 15 s.
     assert.match(cfg, /gpc_rate\(3,15s\)/);
     assert.equal(renderHaproxy(config, "/run/x")["limits.map"], "key:ops 250\n");

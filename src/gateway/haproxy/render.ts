@@ -6,13 +6,24 @@ import { errorJson } from "../refusal.ts";
 import { TLS12_AEAD_ECDHE, TLS13 } from "../tls-profile.ts";
 
 /** The files the HAProxy engine runs on, by name inside the run folder. */
-export interface RenderedHaproxy {
+export interface RenderedHaproxy extends Record<string, string> {
   "haproxy.cfg": string;
   /** SHA-256 (hex) of each API key → its principal */
   "keys.map": string;
   /** principal → its rate limit (capacity × the key's rateMultiplier) */
   "limits.map": string;
 }
+
+/** The errors HAProxy answers itself: status, reason phrase, the message in the JSON error shape. */
+const HAPROXY_ERRORS = [
+  [400, "Bad Request", "bad request"],
+  [403, "Forbidden", "forbidden"],
+  [408, "Request Timeout", "request timeout"],
+  [500, "Internal Server Error", "internal error"],
+  [502, "Bad Gateway", "no node could answer the request"],
+  [503, "Service Unavailable", "no node is available"],
+  [504, "Gateway Timeout", "the node did not answer in time"],
+] as const;
 
 /** The combined certificate and key HAProxy loads (written by the supervisor from tls.certFile/keyFile). */
 export const CERT_FILE = "cert.pem";
@@ -108,20 +119,6 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
     `  timeout server ${ms(limits.upstreamTimeoutMs)}`,
     "  timeout tunnel 1h",
     "  timeout client-fin 5s",
-    // HAProxy's own errors in the node's JSON shape too (no node, a node that failed, timeouts).
-    ...(
-      [
-        [400, "bad request"],
-        [408, "request timeout"],
-        [500, "internal error"],
-        [502, "no node could answer the request"],
-        [503, "no node is available"],
-        [504, "the node did not answer in time"],
-      ] as const
-    ).map(
-      ([status, message]) =>
-        `  http-error status ${status} content-type application/json string ${q(errorJson(status, message))}`,
-    ),
     "",
     ...(peers
       ? ["peers stinger", ...peers.members.map((m) => `  peer ${m.name} ${address(m.address)}`), ""]
@@ -139,6 +136,8 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
     "frontend api",
     `  bind ${address(config.bindAddress)}${tls ? ` ssl crt ${join(runDir, CERT_FILE)} alpn http/1.1` : ""}`,
     `  maxconn ${limits.maxConnections}`,
+    // HAProxy's own errors in the node's JSON shape too (parser errors, timeouts, no node, a failed node).
+    ...HAPROXY_ERRORS.map(([status]) => `  errorfile ${status} ${join(runDir, `error-${status}.http`)}`),
     `  log-format ${q(
       '{"level":30,"time":"%[date,utime(%Y-%m-%dT%H:%M:%S)]Z","msg":"request","ip":"%ci","method":"%HM",' +
         '"path":"%[var(txn.path),json(utf8s)]","node":"%s","status":%ST,"ms":%Ta,"reason":"%[var(txn.reason)]"}',
@@ -374,7 +373,27 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   );
 
   const keys = config.auth.apiKeys;
+  // Raw HTTP answers, as errorfile wants them; the headers every answer carries included.
+  const errorHeaders = [
+    "content-type: application/json",
+    "x-content-type-options: nosniff",
+    ...(tls && tls.hstsMaxAge > 0 ? [`strict-transport-security: max-age=${tls.hstsMaxAge}`] : []),
+    "cache-control: no-cache",
+    "connection: close",
+  ];
+  const errorFiles = Object.fromEntries(
+    HAPROXY_ERRORS.map(([status, reason, message]) => {
+      const body = errorJson(status, message);
+      const head = [
+        `HTTP/1.1 ${status} ${reason}`,
+        ...errorHeaders,
+        `content-length: ${Buffer.byteLength(body)}`,
+      ];
+      return [`error-${status}.http`, `${head.join("\r\n")}\r\n\r\n${body}`];
+    }),
+  );
   return {
+    ...errorFiles,
     "haproxy.cfg": lines.join("\n"),
     "keys.map": keys.map((k) => `${k.sha256} key:${k.name}\n`).join(""),
     "limits.map": keys
