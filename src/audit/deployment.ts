@@ -95,6 +95,18 @@ export async function loadDeployment(
       service: "gateway admin/metrics",
       bindHost: admin.host,
     });
+    // The HAProxy engine's peers port carries every client's counters: other gateways only.
+    const peers = config.haproxy.peers;
+    const self = peers?.members.find((m) => m.name === peers.local);
+    if (self) {
+      const p = splitHostPort(self.address);
+      privatePorts.push({
+        port: p.port,
+        protocol: "tcp",
+        service: "gateway HAProxy peers",
+        bindHost: p.host,
+      });
+    }
   } else {
     publicPorts.push(DEFAULT_PUBLIC_PORTS[0]!);
   }

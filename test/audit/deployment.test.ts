@@ -29,3 +29,27 @@ test("the node's agent-check port is private, from its config or at the devnet d
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("the HAProxy engine's peers port is private", async () => {
+  const root = mkdtempSync(join(tmpdir(), "stinger-deploy-"));
+  try {
+    mkdirSync(join(root, "etc/stinger"), { recursive: true });
+    const members = [
+      { name: "a", address: "10.0.0.1:10000" },
+      { name: "b", address: "10.0.0.2:10000" },
+    ];
+    writeFileSync(
+      join(root, "etc/stinger/gateway.json"),
+      JSON.stringify({ upstreams: ["http://10.0.0.9:14265"], haproxy: { peers: { local: "a", members } } }),
+    );
+    const d = await loadDeployment(new FixtureHost(root), { gatewayConfig: "/etc/stinger/gateway.json" });
+    assert.ok(
+      d.privatePorts.some(
+        (p) => p.port === 10000 && p.service === "gateway HAProxy peers" && p.bindHost === "10.0.0.1",
+      ),
+    );
+    assert.equal(isPublicPort(d, 10000, "tcp"), false);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
