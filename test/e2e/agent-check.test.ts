@@ -4,16 +4,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BIN, type RunningNode, removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
 import { freePort } from "../helpers/peers.ts";
-
-// Score 5000 and a 30 KB payload: one PoW job takes minutes on one worker, so it is busy until cancelled.
-const MIN_POW_SCORE = 5000;
-const BIG = JSON.stringify({ payload: { type: 2, index: "aa", data: "ab".repeat(30_000) } });
+import { LONG_POW_SCORE, startPowJob } from "../helpers/pow-job.ts";
 
 /** What the agent answers on one connection. */
 function ask(address: string): Promise<string> {
@@ -34,7 +30,7 @@ function nodeConfig(dir: string, publicKey: string, extra: Record<string, unknow
     JSON.stringify({
       protocol: {
         networkID: "private_tangle1",
-        minPoWScore: MIN_POW_SCORE,
+        minPoWScore: LONG_POW_SCORE,
         milestonePublicKeyCount: 1,
         publicKeyRanges: [{ key: publicKey }],
       },
@@ -98,16 +94,7 @@ describe("agent-check", () => {
       10_000,
       "quiet weight",
     );
-    const u = new URL(`${busy.url}/api/v1/messages`);
-    const req = request({
-      host: u.hostname,
-      port: u.port,
-      path: u.pathname,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-    });
-    req.on("error", () => {});
-    req.end(BIG);
+    const job = startPowJob(busy.url);
     try {
       const loaded = await waitFor(
         async () => {
@@ -119,7 +106,7 @@ describe("agent-check", () => {
       );
       assert.ok(loaded < quiet, `busy ${loaded}% < quiet ${quiet}%`);
     } finally {
-      req.destroy();
+      job.cancel();
     }
     // The job is cancelled with its client: the weight comes back.
     await waitFor(async () => (await weight()) > 50, 10_000, "weight back up after the job");

@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -18,10 +17,7 @@ import {
 } from "../helpers/devnet.ts";
 import { getFrom } from "../helpers/http.ts";
 import { freePort } from "../helpers/peers.ts";
-
-// One PoW job at this score and size takes minutes on one worker: the node stays busy until cancelled.
-const MIN_POW_SCORE = 5000;
-const BIG = JSON.stringify({ payload: { type: 2, index: "aa", data: "ab".repeat(30_000) } });
+import { LONG_POW_SCORE, startPowJob } from "../helpers/pow-job.ts";
 
 async function powNode(dir: string, agent: string, key: { publicKey: string; privateKey: string }) {
   const file = join(dir, "config.json");
@@ -30,7 +26,7 @@ async function powNode(dir: string, agent: string, key: { publicKey: string; pri
     JSON.stringify({
       protocol: {
         networkID: "private_tangle1",
-        minPoWScore: MIN_POW_SCORE,
+        minPoWScore: LONG_POW_SCORE,
         milestonePublicKeyCount: 1,
         publicKeyRanges: [{ key: key.publicKey }],
       },
@@ -105,16 +101,7 @@ describe("HAProxy engine weights nodes by their agent-check", () => {
       10_000,
       "both weights up from the agents",
     );
-    const u = new URL(`${busy.url}/api/v1/messages`);
-    const job = request({
-      host: u.hostname,
-      port: u.port,
-      path: u.pathname,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-    });
-    job.on("error", () => {});
-    job.end(BIG);
+    const job = startPowJob(busy.url);
     try {
       const loaded = await waitFor(
         async () => {
@@ -133,7 +120,7 @@ describe("HAProxy engine weights nodes by their agent-check", () => {
         serverMetric(before, "haproxy_server_sessions_total", url);
       assert.ok(sent(busy.url) < sent(free.url), `busy got ${sent(busy.url)}, free got ${sent(free.url)}`);
     } finally {
-      job.destroy();
+      job.cancel();
     }
     await waitFor(async () => (await weights())[0]! > 50, 10_000, "the weight back after the job");
   });
