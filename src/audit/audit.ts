@@ -4,6 +4,7 @@ import { ALL_CHECKS } from "./checks/index.ts";
 import { collectFail2ban } from "./collectors/fail2ban.ts";
 import { collectFiles } from "./collectors/files.ts";
 import { collectFirewall } from "./collectors/firewall.ts";
+import { collectPow } from "./collectors/pow.ts";
 import { collectSockets } from "./collectors/sockets.ts";
 import { collectSshd } from "./collectors/sshd.ts";
 import { collectSystem } from "./collectors/system.ts";
@@ -47,13 +48,14 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   const { host } = opts;
   const deployment = await loadDeployment(host, opts);
   // Collectors are independent; run them together so the slow commands overlap.
-  const [sshd, sockets, firewall, fail2ban, files, system] = await Promise.all([
+  const [sshd, sockets, firewall, fail2ban, files, system, pow] = await Promise.all([
     collectSshd(host),
     collectSockets(host),
     collectFirewall(host),
     collectFail2ban(host),
     collectFiles(host, deployment),
     collectSystem(host),
+    collectPow(host, deployment),
   ]);
   const facts: Facts = {
     host: { root: host.root, isRoot: host.isRoot },
@@ -64,8 +66,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     fail2ban,
     files,
     system,
+    pow,
   };
-  const blindSpots = Object.entries({ sshd, sockets, firewall, fail2ban, files, system })
+  const blindSpots = Object.entries({ sshd, sockets, firewall, fail2ban, files, system, pow })
     .filter(([, c]) => !c.ok)
     .map(([area, c]) => `${area}: ${(c as { reason: string }).reason}`);
   // The firewall can be half seen (one family readable, the other not): say which half is missing.

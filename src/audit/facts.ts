@@ -1,6 +1,7 @@
 import type { Fail2banFacts } from "./collectors/fail2ban.ts";
 import type { FileFacts } from "./collectors/files.ts";
 import type { FirewallFacts } from "./collectors/firewall.ts";
+import type { PowFacts } from "./collectors/pow.ts";
 import type { SocketFacts } from "./collectors/sockets.ts";
 import type { SshdFacts } from "./collectors/sshd.ts";
 import type { SystemFacts } from "./collectors/system.ts";
@@ -18,6 +19,7 @@ export interface Facts {
   fail2ban: Collected<Fail2banFacts>;
   files: Collected<FileFacts>;
   system: Collected<SystemFacts>;
+  pow: Collected<PowFacts>;
 }
 
 export type { Host };

@@ -4,6 +4,7 @@ import { FAIL2BAN_CHECKS } from "./fail2ban.ts";
 import { FILE_CHECKS } from "./files.ts";
 import { FIREWALL_CHECKS } from "./firewall.ts";
 import { NETWORK_CHECKS } from "./network.ts";
+import { POW_CHECKS } from "./pow.ts";
 import { SSH_CHECKS } from "./ssh.ts";
 import { STINGER_CHECKS } from "./stinger.ts";
 import { SYSTEM_CHECKS } from "./system.ts";
@@ -18,4 +19,5 @@ export const ALL_CHECKS: readonly Check[] = [
   ...SYSTEM_CHECKS,
   ...FILE_CHECKS,
   ...STINGER_CHECKS,
+  ...POW_CHECKS,
 ];

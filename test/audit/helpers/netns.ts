@@ -111,6 +111,7 @@ export function firewallFacts(
     fail2ban: unseen("n/a"),
     files: unseen("n/a"),
     system: unseen("n/a"),
+    pow: unseen("n/a"),
   };
 }
 
