@@ -192,3 +192,63 @@ describe("stinger snapshot genesis", () => {
     assert.equal(readFileSync(existing, "utf8"), "keep me");
   });
 });
+
+describe("stinger snapshot info", () => {
+  it("prints what a snapshot holds, as text and as JSON, after checking every entry", () => {
+    const file = out();
+    assert.equal(
+      run(
+        "snapshot",
+        "genesis",
+        "--network-id",
+        "private_tangle1",
+        "--mint-address",
+        MINT,
+        "--treasury",
+        "1000",
+        "--out",
+        file,
+      ).status,
+      0,
+    );
+    const text = run("snapshot", "info", file);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /full snapshot of network \d+/);
+    assert.match(text.stdout, /1 unspent outputs on 1 addresses holding 2779530283276761; treasury 1000/);
+    const json = run("snapshot", "info", file, "--json");
+    assert.equal(json.status, 0, json.stderr);
+    const info = JSON.parse(json.stdout);
+    assert.equal(info.type, "full");
+    assert.equal(info.networkId, networkIdFromName("private_tangle1").toString());
+    assert.equal(BigInt(info.outputsAmount) + BigInt(info.treasury.amount), TOTAL_SUPPLY);
+    assert.deepEqual(
+      [info.ledgerMilestoneIndex, info.solidEntryPoints, info.outputs, info.milestoneDiffs],
+      [0, 1, 1, 0],
+    );
+  });
+
+  it("refuses a missing, truncated or tampered file in one line, exit 2", () => {
+    const file = out();
+    run("snapshot", "genesis", "--network-id", "x", "--mint-address", MINT, "--out", file);
+    const bytes = readFileSync(file);
+    const truncated = join(dir, "truncated.bin");
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 3));
+    // The last 8 bytes of the genesis output are its amount: one more token than the supply allows.
+    const tampered = join(dir, "tampered.bin");
+    const t = Buffer.from(bytes);
+    t.writeBigUInt64LE(t.readBigUInt64LE(t.length - 8) + 1n, t.length - 8);
+    writeFileSync(tampered, t);
+    for (const [path, message] of [
+      [join(dir, "missing.bin"), /no such file/],
+      [truncated, /truncated\.bin: .*ends/],
+      [tampered, /tampered\.bin: /],
+      [dir, /is a folder/],
+    ] as const) {
+      const r = run("snapshot", "info", path);
+      assert.equal(r.status, 2, `${path}: ${r.stderr}`);
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, message);
+    }
+  });
+});

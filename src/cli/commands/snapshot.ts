@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { writeGenesisSnapshot } from "../../node/snapshot/genesis.ts";
+import { openSnapshotFile, type SnapshotReader } from "../../node/snapshot/snapshot-file.ts";
 import { decodeAddress, encodeAddress } from "../../protocol/bech32.ts";
 import { fromHex, toHex } from "../../protocol/hex.ts";
 import { networkIdFromName } from "../../protocol/message.ts";
@@ -84,6 +85,85 @@ async function genesis(opts: GenesisOptions): Promise<void> {
   );
 }
 
+/** Reads a whole snapshot file, checking every entry as it goes, and sums up what it holds. */
+async function info(file: string, opts: { json?: boolean }): Promise<void> {
+  let reader: SnapshotReader;
+  try {
+    reader = await openSnapshotFile(file);
+  } catch (err) {
+    throw badFile(file, err);
+  }
+  const sum = {
+    file,
+    type: reader.header.type,
+    timestamp: new Date(reader.header.timestamp * 1000).toISOString(),
+    networkId: reader.header.networkId.toString(),
+    sepMilestoneIndex: reader.header.sepMilestoneIndex,
+    ledgerMilestoneIndex: reader.header.ledgerMilestoneIndex,
+    treasury: reader.header.treasury
+      ? {
+          milestoneId: toHex(reader.header.treasury.milestoneId),
+          amount: reader.header.treasury.amount.toString(),
+        }
+      : null,
+    solidEntryPoints: 0,
+    outputs: 0,
+    outputsAmount: "0",
+    addresses: 0,
+    milestoneDiffs: 0,
+    milestones: null as { first: number; last: number } | null,
+    createdInDiffs: 0,
+    consumedInDiffs: 0,
+  };
+  try {
+    let amount = 0n;
+    const addresses = new Set<string>();
+    for await (const _ of reader.solidEntryPoints()) sum.solidEntryPoints++;
+    for await (const o of reader.outputs()) {
+      sum.outputs++;
+      amount += o.amount;
+      addresses.add(toHex(o.address));
+    }
+    for await (const d of reader.milestoneDiffs()) {
+      sum.milestoneDiffs++;
+      const i = d.milestone.index;
+      sum.milestones = sum.milestones
+        ? { first: Math.min(sum.milestones.first, i), last: Math.max(sum.milestones.last, i) }
+        : { first: i, last: i };
+      sum.createdInDiffs += d.created.length;
+      sum.consumedInDiffs += d.consumed.length;
+    }
+    await reader.finish();
+    sum.outputsAmount = amount.toString();
+    sum.addresses = addresses.size;
+  } catch (err) {
+    throw badFile(file, err);
+  } finally {
+    await reader.close();
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(sum)}\n`);
+    return;
+  }
+  const lines = [
+    `${sum.file}: ${sum.type} snapshot of network ${sum.networkId}, written ${sum.timestamp}`,
+    `  ledger at milestone ${sum.ledgerMilestoneIndex}, solid entry points at milestone ${sum.sepMilestoneIndex} (${sum.solidEntryPoints})`,
+    sum.type === "full"
+      ? `  ${sum.outputs} unspent outputs on ${sum.addresses} addresses holding ${sum.outputsAmount}; treasury ${sum.treasury?.amount ?? "none"}`
+      : "  no ledger outputs (a delta snapshot)",
+    `  ${sum.milestoneDiffs} milestone diffs${sum.milestones ? ` (${sum.milestones.first}..${sum.milestones.last}: ${sum.createdInDiffs} created, ${sum.consumedInDiffs} consumed)` : ""}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** A file that is missing or not a valid snapshot is bad input: one line, exit 2. */
+function badFile(file: string, err: unknown): UsageError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "ENOENT") return new UsageError(`${file}: no such file`);
+  if (e.code === "EISDIR") return new UsageError(`${file}: is a folder, not a snapshot file`);
+  return new UsageError(err instanceof Error ? err.message : String(err));
+}
+
 export function registerSnapshot(program: Command): void {
   const snapshot = program.command("snapshot").description("Hornet 1.x snapshot files");
   snapshot
@@ -109,6 +189,18 @@ export function registerSnapshot(program: Command): void {
     .action(async (opts: GenesisOptions) => {
       try {
         await genesis(opts);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  snapshot
+    .command("info")
+    .description("read and check a snapshot file, and print what it holds")
+    .argument("<file>", "a Hornet 1.x full or delta snapshot")
+    .option("--json", "print one JSON object")
+    .action(async (file: string, opts: { json?: boolean }) => {
+      try {
+        await info(file, opts);
       } catch (err) {
         fail(err);
       }
