@@ -8,6 +8,7 @@ import { collectPow } from "./collectors/pow.ts";
 import { collectSockets } from "./collectors/sockets.ts";
 import { collectSshd } from "./collectors/sshd.ts";
 import { collectSystem } from "./collectors/system.ts";
+import { collectUnits } from "./collectors/units.ts";
 import { loadDeployment } from "./deployment.ts";
 import type { Facts } from "./facts.ts";
 import type { Host } from "./host.ts";
@@ -48,7 +49,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   const { host } = opts;
   const deployment = await loadDeployment(host, opts);
   // Collectors are independent; run them together so the slow commands overlap.
-  const [sshd, sockets, firewall, fail2ban, files, system, pow] = await Promise.all([
+  const [sshd, sockets, firewall, fail2ban, files, system, pow, units] = await Promise.all([
     collectSshd(host),
     collectSockets(host),
     collectFirewall(host),
@@ -56,6 +57,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     collectFiles(host, deployment),
     collectSystem(host),
     collectPow(host, deployment),
+    collectUnits(host),
   ]);
   const facts: Facts = {
     host: { root: host.root, isRoot: host.isRoot },
@@ -67,8 +69,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     files,
     system,
     pow,
+    units,
   };
-  const blindSpots = Object.entries({ sshd, sockets, firewall, fail2ban, files, system, pow })
+  const blindSpots = Object.entries({ sshd, sockets, firewall, fail2ban, files, system, pow, units })
     .filter(([, c]) => !c.ok)
     .map(([area, c]) => `${area}: ${(c as { reason: string }).reason}`);
   // The firewall can be half seen (one family readable, the other not): say which half is missing.

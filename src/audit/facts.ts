@@ -5,6 +5,7 @@ import type { PowFacts } from "./collectors/pow.ts";
 import type { SocketFacts } from "./collectors/sockets.ts";
 import type { SshdFacts } from "./collectors/sshd.ts";
 import type { SystemFacts } from "./collectors/system.ts";
+import type { StingerUnit } from "./collectors/units.ts";
 import type { Deployment } from "./deployment.ts";
 import type { Host } from "./host.ts";
 import type { Collected } from "./types.ts";
@@ -20,6 +21,7 @@ export interface Facts {
   files: Collected<FileFacts>;
   system: Collected<SystemFacts>;
   pow: Collected<PowFacts>;
+  units: Collected<StingerUnit[]>;
 }
 
 export type { Host };

@@ -8,6 +8,7 @@ import { POW_CHECKS } from "./pow.ts";
 import { SSH_CHECKS } from "./ssh.ts";
 import { STINGER_CHECKS } from "./stinger.ts";
 import { SYSTEM_CHECKS } from "./system.ts";
+import { UNIT_CHECKS } from "./units.ts";
 
 /** Every check, in report order. Ids are stable: a retired id is never reused. */
 export const ALL_CHECKS: readonly Check[] = [
@@ -20,4 +21,5 @@ export const ALL_CHECKS: readonly Check[] = [
   ...FILE_CHECKS,
   ...STINGER_CHECKS,
   ...POW_CHECKS,
+  ...UNIT_CHECKS,
 ];

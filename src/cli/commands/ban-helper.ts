@@ -1,8 +1,21 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { BanHelper, SocketPathError } from "../../gateway/kernel-ban/helper.ts";
 import { BAN_SET_V4, BAN_SET_V6, BAN_TABLE, BAN_TABLE_FAMILY } from "../../gateway/kernel-ban/nft-set.ts";
 import { createLogger } from "../../util/logger.ts";
 import { fail, parseIntOption, UsageError } from "../errors.ts";
+
+/** A numeric group, or a name looked up in /etc/group (the service unit names the group "stinger"). */
+function groupId(value: string): number {
+  if (/^\d+$/.test(value)) return parseIntOption("--group", 0, 4_294_967_294)(value);
+  const line = readFileSync("/etc/group", "utf8")
+    .split("\n")
+    .find((l) => l.split(":")[0] === value);
+  const gid = line?.split(":")[2];
+  if (gid === undefined || !/^\d+$/.test(gid))
+    throw new UsageError(`--group: no group "${value}" in /etc/group`);
+  return Number(gid);
+}
 
 export function registerBanHelper(program: Command): void {
   program
@@ -16,7 +29,10 @@ export function registerBanHelper(program: Command): void {
       "Unix socket the gateway's kernelBan.helperSocket names",
       "/run/stinger/ban.sock",
     )
-    .option("--group <gid>", "numeric group that may connect (socket mode 0660); default root only (0600)")
+    .option(
+      "--group <group>",
+      "group (name from /etc/group, or numeric) that may connect (socket mode 0660); default root only (0600)",
+    )
     .option(
       "--never <cidr>",
       "never ban this address or CIDR, whatever the gateway asks (repeatable; loopback always)",
@@ -26,8 +42,7 @@ export function registerBanHelper(program: Command): void {
     .option("--nft <path>", "the nft binary", "nft")
     .action(async (opts: { socket: string; group?: string; never: string[]; nft: string }) => {
       try {
-        const group =
-          opts.group === undefined ? undefined : parseIntOption("--group", 0, 4_294_967_294)(opts.group);
+        const group = opts.group === undefined ? undefined : groupId(opts.group);
         if (opts.socket.trim() === "") throw new UsageError("--socket must name a path");
         const log = createLogger();
         let helper: BanHelper;

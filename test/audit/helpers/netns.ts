@@ -112,6 +112,7 @@ export function firewallFacts(
     files: unseen("n/a"),
     system: unseen("n/a"),
     pow: unseen("n/a"),
+    units: unseen("n/a"),
   };
 }
 
