@@ -29,7 +29,11 @@ const TOOLS = [
   { command: "testssl", pkg: "testssl.sh", why: "the devnet gateway's TLS rated by testssl.sh" },
   { command: "slowhttptest", pkg: "slowhttptest", why: "slow-header/-body/-read attacks on the gateway" },
   { command: "haproxy", pkg: "haproxy", why: "the gateway's HAProxy engine (--engine haproxy, haproxy -c)" },
-  { command: "systemd-analyze", pkg: "systemd", why: "deploy/systemd units: systemd-analyze verify and security" },
+  {
+    command: "systemd-analyze",
+    pkg: "systemd",
+    why: "systemd-analyze verify and security of deploy/systemd",
+  },
   { command: "nsenter", pkg: "util-linux", why: "nft inside the ban helper's network namespace" },
 ];
 
