@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   audit: async () => (await import("./commands/audit.ts")).registerAudit,
   harden: async () => (await import("./commands/harden.ts")).registerHarden,
   snapshot: async () => (await import("./commands/snapshot.ts")).registerSnapshot,
+  "pwd-hash": async () => (await import("./commands/pwd-hash.ts")).registerPwdHash,
 };
 const requested = process.argv[2];
 const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);

@@ -93,6 +93,15 @@ describe("HAProxy engine peers", () => {
       if ((await getFrom(b.url, "/api/v1/info", client)).status === 200) allowed++;
     // Alone, b would allow all 20; sharing the table it allows what a left over (give or take one in flight).
     assert.ok(allowed >= CAPACITY / 2 - 1 && allowed <= CAPACITY / 2 + 1, `b allowed ${allowed}`);
+    // And a learns b's count in turn (pushed a moment later), after which it refuses the client too.
+    await waitFor(
+      async () =>
+        /key=ip:127\.0\.0\.61 .*gpc0_rate\(\d+\)=(19|2\d)/.test(
+          await statsCommand(join(dir, "run-gw-a", "admin.sock"), "show table st_rate"),
+        ),
+      5000,
+      "gateway a's copy of the client's count",
+    );
     assert.equal((await getFrom(a.url, "/api/v1/info", client)).status, 429, "and a sees b's requests");
   });
 });
