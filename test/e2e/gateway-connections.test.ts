@@ -18,14 +18,16 @@ import {
 import { getFrom } from "../helpers/http.ts";
 import { freePort } from "../helpers/peers.ts";
 
-/** A TCP connection from a chosen loopback address; resolves once connected (or closed at once). */
+/** A TCP connection from a chosen loopback address; resolves once connected (or closed). */
 function open(url: string, localAddress: string): Promise<{ socket: Socket; closed: Promise<void> }> {
   const u = new URL(url);
   return new Promise((resolve) => {
     const socket = connect({ host: u.hostname, port: Number(u.port), localAddress });
     const closed = new Promise<void>((r) => socket.once("close", () => r()));
     socket.on("error", () => {});
+    // Also when it never connects (refused, reset): the test then sees it closed instead of waiting forever.
     socket.once("connect", () => resolve({ socket, closed }));
+    socket.once("close", () => resolve({ socket, closed }));
   });
 }
 
@@ -48,7 +50,7 @@ const metric = async (url: string, reason: string) =>
   );
 
 for (const engine of GATEWAY_ENGINES)
-  describe(`gateway connection limits (engine ${engine})`, () => {
+  describe(`gateway connection limits (engine ${engine})`, { timeout: 60_000 }, () => {
     const dir = tempDir();
     let devnet: RunningDevnet;
     let gateway: RunningGateway;
@@ -68,7 +70,8 @@ for (const engine of GATEWAY_ENGINES)
             maxConnections: 40,
             connectionExempt: ["127.0.0.31/32"],
             requestTimeoutMs: 1500,
-            headersTimeoutMs: 1000,
+            // HAProxy closes idle sockets after this: longer for it, so the held ones outlive the checks.
+            headersTimeoutMs: engine === "node" ? 1000 : 5000,
           },
           logger: { level: "warn" },
         },
