@@ -15,8 +15,8 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 import { getFrom } from "../helpers/http.ts";
-import { freePort } from "../helpers/peers.ts";
 
 /** A TCP connection from a chosen loopback address; resolves once connected (or closed). */
 function open(url: string, localAddress: string): Promise<{ socket: Socket; closed: Promise<void> }> {
@@ -60,9 +60,7 @@ for (const engine of GATEWAY_ENGINES)
       gateway = await startGatewayWith(
         join(dir, "gw.json"),
         {
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: [devnet.url],
           trustedProxies: ["127.0.0.30"],
           limits: {

@@ -16,8 +16,8 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 import { getFrom } from "../helpers/http.ts";
-import { freePort } from "../helpers/peers.ts";
 
 const FILTER = new URL("../../deploy/fail2ban/filter.d/stinger-gateway.conf", import.meta.url).pathname;
 const JAIL = new URL("../../deploy/fail2ban/jail.d/stinger-gateway.conf", import.meta.url).pathname;
@@ -34,9 +34,7 @@ for (const engine of GATEWAY_ENGINES)
       gateway = await startGatewayWith(
         join(dir, "gw.json"),
         {
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: [devnet.url],
           rateLimit: { capacity: 5, refillPerSecond: 0.1 },
           limits: { maxConnectionsPerClient: 2 },

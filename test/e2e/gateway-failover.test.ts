@@ -15,8 +15,8 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 import { nodeDown, nodeRequests, nodeTakesTraffic } from "../helpers/gateway-metrics.ts";
-import { freePort } from "../helpers/peers.ts";
 
 for (const engine of GATEWAY_ENGINES)
   describe(`gateway: a node killed with SIGKILL under load (engine ${engine})`, () => {
@@ -31,9 +31,7 @@ for (const engine of GATEWAY_ENGINES)
       writeFileSync(
         join(dir, "gateway.json"),
         JSON.stringify({
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: cluster.nodes.map((n) => ({ url: n.url, token: n.token })),
           rateLimit: { capacity: 100_000, refillPerSecond: 100_000, maxPowSubmitsPerClient: 8 },
           health: { intervalMs: 300 },

@@ -17,8 +17,9 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 import { getFrom as call } from "../helpers/http.ts";
-import { freePort, jwtFor } from "../helpers/peers.ts";
+import { jwtFor } from "../helpers/peers.ts";
 
 // Base64-alphabet characters only: the HAProxy engine puts the secret inside a sample expression.
 const SECRET = "a-gateway-jwt-secret-of-at-least-32-bytes";
@@ -42,9 +43,7 @@ for (const engine of GATEWAY_ENGINES)
       writeFileSync(
         join(dir, "gateway.json"),
         JSON.stringify({
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: [devnet.url],
           trustedProxies: ["127.0.0.2"],
           routes: {

@@ -18,7 +18,7 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
-import { freePort } from "../helpers/peers.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 
 /** Sends `data` on a raw connection and resolves with everything received until the server closes it. */
 function raw(url: string, data: string): Promise<string> {
@@ -43,9 +43,7 @@ for (const engine of GATEWAY_ENGINES)
       writeFileSync(
         join(dir, "gateway.json"),
         JSON.stringify({
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: [devnet.url],
           limits: { headersTimeoutMs: 1000 },
           logger: { level: "warn" },

@@ -17,8 +17,8 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 import { spawnOwned, stopOwned } from "../helpers/owned.ts";
-import { freePort } from "../helpers/peers.ts";
 
 const ECHO = new URL("../fixtures/ws-echo.mjs", import.meta.url).pathname;
 
@@ -60,9 +60,7 @@ for (const engine of GATEWAY_ENGINES)
       writeFileSync(
         join(dir, "gateway.json"),
         JSON.stringify({
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: [devnet.url],
           upgradeUpstreams: [`http://${echoUrl}`],
           ipFilter: { deny: ["127.0.0.3"] },

@@ -19,9 +19,9 @@ import {
   tempDir,
   waitFor,
 } from "../helpers/devnet.ts";
+import { gatewayBinds } from "../helpers/gateway-binds.ts";
 import { nodeDown, nodeRequests } from "../helpers/gateway-metrics.ts";
 import { getFrom as call, type Reply } from "../helpers/http.ts";
-import { freePort } from "../helpers/peers.ts";
 
 const API_KEY = "test-key-0123456789abcdef";
 
@@ -38,9 +38,7 @@ for (const engine of GATEWAY_ENGINES)
       writeFileSync(
         join(dir, "gateway.json"),
         JSON.stringify({
-          // HAProxy binds fixed ports.
-          bindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
-          adminBindAddress: `127.0.0.1:${engine === "haproxy" ? await freePort() : 0}`,
+          ...(await gatewayBinds(engine)),
           upstreams: [devnet.url, devnet.nodeUrls[0], "http://127.0.0.1:1"],
           trustedProxies: ["127.0.0.2"],
           ipFilter: { deny: ["127.0.0.3"] },

@@ -3,17 +3,18 @@
 import { splitHostPort } from "../../config/common.ts";
 import { recommendPow, TYPICAL_MESSAGE_SIZE } from "../../node/pow/benchmark.ts";
 import { parseDuration } from "../../util/units.ts";
-import { type Check, finding } from "../check.ts";
+import { type Check, finding, type Skipped } from "../check.ts";
 import { isLoopback } from "../collectors/sockets.ts";
 import type { Facts } from "../facts.ts";
+import type { Finding } from "../types.ts";
 
 type NodeDeployment = NonNullable<Facts["deployment"]["node"]>;
 
-/** The node config, when it has remote PoW on; else why the check has nothing to judge. */
-function powNode(f: Facts): NodeDeployment | { skipped: string } | null {
+/** Judges the node config when it has remote PoW on; a node without it passes, no config is a skip. */
+function withPowNode(f: Facts, judge: (n: NodeDeployment) => Finding[] | Skipped): Finding[] | Skipped {
   const n = f.deployment.node;
   if (!n) return { skipped: "no node config given (--node-config)" };
-  return n.config.restAPI.powEnabled ? n : null;
+  return n.config.restAPI.powEnabled ? judge(n) : [];
 }
 
 function workersOf(n: NodeDeployment, cores: number): number {
@@ -45,23 +46,22 @@ const STG_010: Check = {
   area: "stinger",
   severity: "high",
   run(f) {
-    const n = powNode(f);
-    if (n === null) return [];
-    if ("skipped" in n) return n;
-    if (!f.pow.ok || f.pow.value.cores === null)
-      return { skipped: "the host's cores are unknown (/proc/cpuinfo)" };
-    const cores = f.pow.value.cores;
-    const workers = workersOf(n, cores);
-    if (workers < cores) return [];
-    return [
-      finding(this, {
-        evidence: `${n.file}: restAPI.powWorkerCount ${workers} on a host with ${cores} core(s): while clients' PoW runs, nothing is left for the API, gossip and milestones`,
-        fix:
-          cores > 1
-            ? `set "restAPI": {"powWorkerCount": ${cores - 1}} (one core kept), or "powEnabled": false; \`stinger pow --benchmark\` shows what the host affords`
-            : `set "restAPI": {"powEnabled": false}: a one-core host has no core to spare for clients' PoW`,
-      }),
-    ];
+    return withPowNode(f, (n) => {
+      if (!f.pow.ok || f.pow.value.cores === null)
+        return { skipped: "the host's cores are unknown (/proc/cpuinfo)" };
+      const cores = f.pow.value.cores;
+      const workers = workersOf(n, cores);
+      if (workers < cores) return [];
+      return [
+        finding(this, {
+          evidence: `${n.file}: restAPI.powWorkerCount ${workers} on a host with ${cores} core(s): while clients' PoW runs, nothing is left for the API, gossip and milestones`,
+          fix:
+            cores > 1
+              ? `set "restAPI": {"powWorkerCount": ${cores - 1}} (one core kept), or "powEnabled": false; \`stinger pow --benchmark\` shows what the host affords`
+              : `set "restAPI": {"powEnabled": false}: a one-core host has no core to spare for clients' PoW`,
+        }),
+      ];
+    });
   },
 };
 
@@ -71,23 +71,22 @@ const STG_011: Check = {
   area: "stinger",
   severity: "medium",
   run(f) {
-    const n = powNode(f);
-    if (n === null) return [];
-    if ("skipped" in n) return n;
-    const job = jobFigures(f, n);
-    if (typeof job === "string") return { skipped: job };
-    const { maxQueue, timeout } = n.config.restAPI.pow;
-    const timeoutMs = parseDuration(timeout);
-    // The last job in the queue finishes after (maxQueue + 1) jobs.
-    const lastDoneMs = (maxQueue + 1) * job.expectedMs;
-    if (lastDoneMs <= timeoutMs) return [];
-    const fits = Math.max(0, Math.floor(timeoutMs / job.expectedMs) - 1);
-    return [
-      finding(this, {
-        evidence: `${n.file}: restAPI.pow.maxQueue ${maxQueue}; one job at minPoWScore ${n.config.protocol.minPoWScore} takes ~${Math.round(job.expectedMs)} ms on ${job.workers} worker(s) (${job.rate.toLocaleString("en-US")} hashes/s measured), so the last queued job would finish after ~${Math.round(lastDoneMs / 1000)} s, beyond restAPI.pow.timeout ${timeout}: clients wait for nothing`,
-        fix: `set "restAPI": {"pow": {"maxQueue": ${fits}}} (more is answered 503 at once, which clients retry elsewhere)`,
-      }),
-    ];
+    return withPowNode(f, (n) => {
+      const job = jobFigures(f, n);
+      if (typeof job === "string") return { skipped: job };
+      const { maxQueue, timeout } = n.config.restAPI.pow;
+      const timeoutMs = parseDuration(timeout);
+      // The last job in the queue finishes after (maxQueue + 1) jobs.
+      const lastDoneMs = (maxQueue + 1) * job.expectedMs;
+      if (lastDoneMs <= timeoutMs) return [];
+      const fits = Math.max(0, Math.floor(timeoutMs / job.expectedMs) - 1);
+      return [
+        finding(this, {
+          evidence: `${n.file}: restAPI.pow.maxQueue ${maxQueue}; one job at minPoWScore ${n.config.protocol.minPoWScore} takes ~${Math.round(job.expectedMs)} ms on ${job.workers} worker(s) (${job.rate.toLocaleString("en-US")} hashes/s measured), so the last queued job would finish after ~${Math.round(lastDoneMs / 1000)} s, beyond restAPI.pow.timeout ${timeout}: clients wait for nothing`,
+          fix: `set "restAPI": {"pow": {"maxQueue": ${fits}}} (more is answered 503 at once, which clients retry elsewhere)`,
+        }),
+      ];
+    });
   },
 };
 
@@ -97,17 +96,16 @@ const STG_012: Check = {
   area: "stinger",
   severity: "high",
   run(f) {
-    const n = powNode(f);
-    if (n === null) return [];
-    if ("skipped" in n) return n;
-    const { host, port } = splitHostPort(n.config.restAPI.bindAddress);
-    if (host === "localhost" || isLoopback(host)) return [];
-    return [
-      finding(this, {
-        evidence: `${n.file}: restAPI.powEnabled with restAPI.bindAddress "${n.config.restAPI.bindAddress}": clients can make the node mine without the gateway's PoW cost, cap and rate limit`,
-        fix: `set "restAPI": {"bindAddress": "127.0.0.1:${port}"} and reach the node through stinger gateway`,
-      }),
-    ];
+    return withPowNode(f, (n) => {
+      const { host, port } = splitHostPort(n.config.restAPI.bindAddress);
+      if (host === "localhost" || isLoopback(host)) return [];
+      return [
+        finding(this, {
+          evidence: `${n.file}: restAPI.powEnabled with restAPI.bindAddress "${n.config.restAPI.bindAddress}": clients can make the node mine without the gateway's PoW cost, cap and rate limit`,
+          fix: `set "restAPI": {"bindAddress": "127.0.0.1:${port}"} and reach the node through stinger gateway`,
+        }),
+      ];
+    });
   },
 };
 
@@ -117,43 +115,42 @@ const STG_013: Check = {
   area: "stinger",
   severity: "medium",
   run(f) {
-    const n = powNode(f);
-    if (n === null) return [];
-    if ("skipped" in n) return n;
-    const g = f.deployment.gateway;
-    if (!g) return { skipped: "no gateway config given (--gateway-config)" };
-    const { rateLimit } = g.config;
-    const out = [];
-    if (rateLimit.powSubmitCost <= rateLimit.submitCost)
-      out.push(
-        finding(this, {
-          evidence: `${g.file}: rateLimit.powSubmitCost ${rateLimit.powSubmitCost} is no more than a plain submit's ${rateLimit.submitCost}: asking the node to mine costs a client nothing extra`,
-          fix: `set "rateLimit": {"powSubmitCost": ${Math.max(50, rateLimit.submitCost * 10)}} (\`stinger pow --benchmark\` recommends a value for this host)`,
-        }),
-      );
-    const job = jobFigures(f, n);
-    if (typeof job !== "string") {
-      const perClient = rateLimit.refillPerSecond / rateLimit.powSubmitCost;
-      const nodeRate = 1000 / job.expectedMs;
-      if (perClient > nodeRate) {
-        const cost = Math.ceil(rateLimit.refillPerSecond / (nodeRate / 2));
+    return withPowNode(f, (n) => {
+      const g = f.deployment.gateway;
+      if (!g) return { skipped: "no gateway config given (--gateway-config)" };
+      const { rateLimit } = g.config;
+      const out = [];
+      if (rateLimit.powSubmitCost <= rateLimit.submitCost)
         out.push(
           finding(this, {
-            evidence: `${g.file}: one client may submit ${perClient.toFixed(1)} remote-PoW jobs a second (refillPerSecond ${rateLimit.refillPerSecond} / powSubmitCost ${rateLimit.powSubmitCost}); the node mines ~${nodeRate.toFixed(1)} a second: one client can keep it busy`,
-            fix: `set "rateLimit": {"powSubmitCost": ${cost}} so one client gets at most half the node's mining${cost > rateLimit.capacity ? `, and "capacity": ${cost} so one submit fits` : ""}`,
+            evidence: `${g.file}: rateLimit.powSubmitCost ${rateLimit.powSubmitCost} is no more than a plain submit's ${rateLimit.submitCost}: asking the node to mine costs a client nothing extra`,
+            fix: `set "rateLimit": {"powSubmitCost": ${Math.max(50, rateLimit.submitCost * 10)}} (\`stinger pow --benchmark\` recommends a value for this host)`,
           }),
         );
+      const job = jobFigures(f, n);
+      if (typeof job !== "string") {
+        const perClient = rateLimit.refillPerSecond / rateLimit.powSubmitCost;
+        const nodeRate = 1000 / job.expectedMs;
+        if (perClient > nodeRate) {
+          const cost = Math.ceil(rateLimit.refillPerSecond / (nodeRate / 2));
+          out.push(
+            finding(this, {
+              evidence: `${g.file}: one client may submit ${perClient.toFixed(1)} remote-PoW jobs a second (refillPerSecond ${rateLimit.refillPerSecond} / powSubmitCost ${rateLimit.powSubmitCost}); the node mines ~${nodeRate.toFixed(1)} a second: one client can keep it busy`,
+              fix: `set "rateLimit": {"powSubmitCost": ${cost}} so one client gets at most half the node's mining${cost > rateLimit.capacity ? `, and "capacity": ${cost} so one submit fits` : ""}`,
+            }),
+          );
+        }
       }
-    }
-    if (rateLimit.maxPowSubmitsPerClient > n.config.restAPI.pow.maxJobsPerClient)
-      out.push(
-        finding(this, {
-          severity: "low",
-          evidence: `${g.file}: rateLimit.maxPowSubmitsPerClient ${rateLimit.maxPowSubmitsPerClient} is above the node's restAPI.pow.maxJobsPerClient ${n.config.restAPI.pow.maxJobsPerClient}: the extra submits pass the gateway only to be refused by the node`,
-          fix: `set "rateLimit": {"maxPowSubmitsPerClient": ${n.config.restAPI.pow.maxJobsPerClient}}`,
-        }),
-      );
-    return out;
+      if (rateLimit.maxPowSubmitsPerClient > n.config.restAPI.pow.maxJobsPerClient)
+        out.push(
+          finding(this, {
+            severity: "low",
+            evidence: `${g.file}: rateLimit.maxPowSubmitsPerClient ${rateLimit.maxPowSubmitsPerClient} is above the node's restAPI.pow.maxJobsPerClient ${n.config.restAPI.pow.maxJobsPerClient}: the extra submits pass the gateway only to be refused by the node`,
+            fix: `set "rateLimit": {"maxPowSubmitsPerClient": ${n.config.restAPI.pow.maxJobsPerClient}}`,
+          }),
+        );
+      return out;
+    });
   },
 };
 
