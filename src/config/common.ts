@@ -6,6 +6,11 @@ export const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:14265"');
 
+/** host:port as a hostPort value and URLs write it: an IPv6 host in brackets. The inverse of splitHostPort. */
+export function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Splits a validated `hostPort` value; IPv6 brackets are removed from the host. */
 export function splitHostPort(bind: string): { host: string; port: number } {
   const i = bind.lastIndexOf(":");

@@ -1,11 +1,11 @@
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import { splitHostPort } from "../config/common.ts";
 import type { GatewayConfig } from "../config/gateway.ts";
 import { isLingering } from "../util/lingering-close.ts";
+import { listenOn } from "../util/listen.ts";
 import { Balancer, powJobs, type Upstream } from "./balancer.ts";
 import { createClientIpResolver } from "./client-ip.ts";
 import { guardConnections } from "./connections.ts";
@@ -245,22 +245,9 @@ export class Gateway {
       for (const f of [certFile, keyFile])
         watchFile(f, { interval: reloadCheckMs, persistent: false }, () => this.reloadTls());
     }
-    const listen = (server: Server, bind: string) =>
-      new Promise<string>((resolve, reject) => {
-        const { host, port } = splitHostPort(bind);
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          const a = server.address() as AddressInfo;
-          resolve(`http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`);
-        });
-      });
-    const url = (await listen(this.server, this.config.bindAddress)).replace(
-      /^http:/,
-      this.config.tls ? "https:" : "http:",
-    );
+    const url = `${this.config.tls ? "https" : "http"}://${await listenOn(this.server, this.config.bindAddress)}`;
     if (!this.admin) return { url, adminUrl: "" };
-    const adminUrl = await listen(this.admin, this.config.adminBindAddress);
-    return { url, adminUrl: `${adminUrl}/metrics` };
+    return { url, adminUrl: `http://${await listenOn(this.admin, this.config.adminBindAddress)}/metrics` };
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import Fastify from "fastify";
 import type { Logger } from "pino";
-import { splitHostPort } from "../config/common.ts";
+import { joinHostPort, splitHostPort } from "../config/common.ts";
 import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
@@ -42,8 +42,7 @@ export interface NodeRuntimeOptions {
 function urlOf(app: FastifyInstance): string {
   const addr = app.server.address();
   if (!addr || typeof addr === "string") return String(addr);
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  return `http://${host}:${addr.port}`;
+  return `http://${joinHostPort(addr.address, addr.port)}`;
 }
 
 /** Builds and runs a node: modules are wired here in dependency order and closed in reverse. */
@@ -305,8 +304,7 @@ export class StingerNode {
         }),
         log.child({ module: "agent-check" }),
       );
-      const { host, port } = splitHostPort(agentBind);
-      this.agentCheckAddress = await this.agentCheck.listen(host, port);
+      this.agentCheckAddress = await this.agentCheck.listen(agentBind);
     }
     if (this.coordinator) await this.coordinator.start();
     this.faucet?.start();

@@ -1,11 +1,11 @@
 import cluster, { type Worker } from "node:cluster";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { AggregatorRegistry, Counter, Registry } from "prom-client";
 import { splitHostPort } from "../../config/common.ts";
 import type { GatewayConfig } from "../../config/gateway.ts";
+import { listenOn } from "../../util/listen.ts";
 import { ClientSlots } from "../client-slots.ts";
 import { KernelBan } from "../kernel-ban/kernel-ban.ts";
 import { createMemoryRateLimiter } from "../rate-limit.ts";
@@ -97,14 +97,7 @@ export class GatewayPrimary {
       await this.close();
       throw err;
     }
-    const adminUrl = await new Promise<string>((resolve, reject) => {
-      const { host, port } = splitHostPort(this.config.adminBindAddress);
-      this.admin.once("error", reject);
-      this.admin.listen(port, host, () => {
-        const a = this.admin.address() as AddressInfo;
-        resolve(`http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}/metrics`);
-      });
-    });
+    const adminUrl = `http://${await listenOn(this.admin, this.config.adminBindAddress)}/metrics`;
     return { url: urls[0]!, adminUrl };
   }
 

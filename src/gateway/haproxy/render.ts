@@ -61,12 +61,6 @@ function routeAcl(name: string, patterns: string[]): string[] {
   return lines.length > 0 ? lines : [`  acl ${name} always_false`];
 }
 
-/** host:port as HAProxy's bind and server lines take it (IPv6 in brackets works for both). */
-function address(bind: string): string {
-  const { host, port } = splitHostPort(bind);
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * The gateway config as one HAProxy 2.6 configuration. The request rules keep the node engine's order
  * (client IP, IP filter, route policy, credentials, body, PoW/WebSocket caps, rate limit) and answer
@@ -120,9 +114,7 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
     "  timeout tunnel 1h",
     "  timeout client-fin 5s",
     "",
-    ...(peers
-      ? ["peers stinger", ...peers.members.map((m) => `  peer ${m.name} ${address(m.address)}`), ""]
-      : []),
+    ...(peers ? ["peers stinger", ...peers.members.map((m) => `  peer ${m.name} ${m.address}`), ""] : []),
     // Each table lives in a backend of its own, as HAProxy wants.
     "backend st_rate",
     `  stick-table type string len 160 size 100k expire ${Math.max(10, 2 * windowS)}s${shared} store gpc(3),gpc_rate(3,${windowS}s)`,
@@ -134,7 +126,7 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
     `  stick-table type string len 160 size 100k expire 10m store gpc(1)`,
     "",
     "frontend api",
-    `  bind ${address(config.bindAddress)}${tls ? ` ssl crt ${join(runDir, CERT_FILE)} alpn http/1.1` : ""}`,
+    `  bind ${config.bindAddress}${tls ? ` ssl crt ${join(runDir, CERT_FILE)} alpn http/1.1` : ""}`,
     `  maxconn ${limits.maxConnections}`,
     // HAProxy's own errors in the node's JSON shape too (parser errors, timeouts, no node, a failed node).
     ...HAPROXY_ERRORS.map(([status]) => `  errorfile ${status} ${join(runDir, `error-${status}.http`)}`),
@@ -365,7 +357,7 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   add(
     "",
     "frontend admin",
-    `  bind ${address(config.adminBindAddress)}`,
+    `  bind ${config.adminBindAddress}`,
     "  no log",
     "  http-request use-service prometheus-exporter if { path /metrics }",
     "  http-request return status 404",

@@ -84,10 +84,10 @@ export class HaproxySupervisor {
     if (problem)
       throw new StingerError("haproxy_config", `haproxy refused the rendered configuration: ${problem}`);
     this.spawn();
-    const adminUrl = `http://${hostUrl(this.config.adminBindAddress)}/metrics`;
+    const adminUrl = `http://${this.config.adminBindAddress}/metrics`;
     await this.waitReady(adminUrl);
     this.watch();
-    return { url: `${this.config.tls ? "https" : "http"}://${hostUrl(this.config.bindAddress)}`, adminUrl };
+    return { url: `${this.config.tls ? "https" : "http"}://${this.config.bindAddress}`, adminUrl };
   }
 
   /** Re-reads the gateway config and certificate and reloads HAProxy with them, if they validate. */
@@ -194,9 +194,4 @@ export class HaproxySupervisor {
     for (const f of files) watchFile(f, { interval, persistent: false }, () => this.reload(`${f} changed`));
     this.watched = files;
   }
-}
-
-function hostUrl(bind: string): string {
-  const { host, port } = splitHostPort(bind);
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

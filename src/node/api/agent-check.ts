@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:net";
 import type { Logger } from "pino";
+import { listenOn } from "../../util/listen.ts";
 import { agentLine, type NodeLoad, spareCapacity } from "../../util/spare-capacity.ts";
 
 /** How often the event loop's utilization is sampled for the answer. */
@@ -37,16 +38,10 @@ export class AgentCheckServer {
     return agentLine(spareCapacity({ ...this.load(), eventLoopUtilization: this.recentElu }));
   }
 
-  listen(host: string, port: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        const a = this.server.address() as { address: string; port: number; family: string };
-        const url = `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
-        this.log.info({ agentCheck: url }, "agent-check listening");
-        resolve(url);
-      });
-    });
+  async listen(bind: string): Promise<string> {
+    const address = await listenOn(this.server, bind);
+    this.log.info({ agentCheck: address }, "agent-check listening");
+    return address;
   }
 
   close(): Promise<void> {

@@ -6,7 +6,7 @@ import { generate } from "mqtt-packet";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { createWebSocketStream, WebSocketServer } from "ws";
-import { splitHostPort } from "../../config/common.ts";
+import { joinHostPort, splitHostPort } from "../../config/common.ts";
 import { filterMatches, isSubscribable, SubscriptionIndex } from "./topics.ts";
 
 export interface MqttOptions {
@@ -168,7 +168,7 @@ export class MqttBroker {
         this.tcp!.listen(port, host, () => resolve());
       });
       const a = this.tcp.address() as { address: string; port: number; family: string };
-      this.tcpUrl = `mqtt://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+      this.tcpUrl = `mqtt://${joinHostPort(a.address, a.port)}`;
     }
   }
 
