@@ -6,6 +6,7 @@ import { AggregatorRegistry, Counter, Registry } from "prom-client";
 import { splitHostPort } from "../../config/common.ts";
 import type { GatewayConfig } from "../../config/gateway.ts";
 import { listenOn } from "../../util/listen.ts";
+import { RestartBackoff } from "../../util/restart-backoff.ts";
 import { ClientSlots } from "../client-slots.ts";
 import { KernelBan } from "../kernel-ban/kernel-ban.ts";
 import { createMemoryRateLimiter } from "../rate-limit.ts";
@@ -18,11 +19,6 @@ import {
   type WorkerMessage,
 } from "./protocol.ts";
 
-/** A worker that dies is started again after this, doubling up to the maximum while it keeps dying. */
-const RESTART_FIRST_MS = 500;
-const RESTART_MAX_MS = 30_000;
-/** A worker that lived this long is healthy again: its next restart starts from the first delay. */
-const HEALTHY_AFTER_MS = 60_000;
 const METRICS_TIMEOUT_MS = 2000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -56,7 +52,7 @@ export class GatewayPrimary {
   private readonly admin: Server;
   private readonly metricsWaiting = new Map<number, { want: number; got: object[][]; done: () => void }>();
   private nextMetricsId = 1;
-  private restartDelayMs = RESTART_FIRST_MS;
+  private readonly backoff = new RestartBackoff();
   private stopping = false;
   private readyWaiters = new Map<number, { resolve: (url: string) => void; reject: (e: Error) => void }>();
 
@@ -234,9 +230,7 @@ export class GatewayPrimary {
       return;
     }
     if (this.stopping) return;
-    if (Date.now() - slot.startedAt > HEALTHY_AFTER_MS) this.restartDelayMs = RESTART_FIRST_MS;
-    const delay = this.restartDelayMs;
-    this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
+    const delay = this.backoff.next(Date.now() - slot.startedAt);
     this.log.error(
       { worker: slot.index, pid: worker.process.pid, code, signal, restartInMs: delay },
       "gateway worker died; restarting it",

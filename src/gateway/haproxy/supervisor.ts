@@ -16,12 +16,10 @@ import { splitHostPort } from "../../config/common.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../../config/gateway.ts";
 import { ConfigError, loadConfigFile } from "../../config/load.ts";
 import { StingerError } from "../../util/errors.ts";
+import { RestartBackoff } from "../../util/restart-backoff.ts";
 import { CERT_FILE, renderHaproxy } from "./render.ts";
 import { haproxyUnsupported } from "./support.ts";
 
-const RESTART_FIRST_MS = 500;
-const RESTART_MAX_MS = 30_000;
-const HEALTHY_AFTER_MS = 60_000;
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -58,7 +56,7 @@ export class HaproxySupervisor {
   private readonly ownRunDir: boolean;
   private child: ChildProcess | undefined;
   private stopping = false;
-  private restartDelayMs = RESTART_FIRST_MS;
+  private readonly backoff = new RestartBackoff();
   private startedAt = 0;
   private watched: string[] = [];
 
@@ -156,9 +154,7 @@ export class HaproxySupervisor {
     child.on("error", (err) => this.log.error({ err: err.message }, "haproxy could not start"));
     child.on("exit", (code, signal) => {
       if (this.child !== child || this.stopping) return;
-      if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.restartDelayMs = RESTART_FIRST_MS;
-      const delay = this.restartDelayMs;
-      this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
+      const delay = this.backoff.next(Date.now() - this.startedAt);
       this.log.error({ code, signal, restartInMs: delay }, "haproxy exited; starting it again");
       // Not unref'd: while HAProxy is down this timer is all that keeps the supervisor alive.
       setTimeout(() => {
