@@ -33,11 +33,6 @@ export class ClientSlots implements SlotTable {
     return true;
   }
 
-  take(client: string): void {
-    this.held.set(client, this.of(client) + 1);
-    this.count++;
-  }
-
   release(client: string): void {
     const n = this.of(client);
     if (n === 0) return;

@@ -4,9 +4,7 @@ import { ClientSlots } from "../../src/gateway/client-slots.ts";
 
 test("slots are counted per client and in total; a release without a take changes nothing", () => {
   const slots = new ClientSlots();
-  slots.take("a");
-  slots.take("a");
-  slots.take("b");
+  for (const client of ["a", "a", "b"]) assert.equal(slots.tryTake(client, Number.POSITIVE_INFINITY), true);
   assert.deepEqual([slots.of("a"), slots.of("b"), slots.of("c"), slots.total], [2, 1, 0, 3]);
   slots.release("a");
   slots.release("c");

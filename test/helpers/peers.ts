@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { peerIdFromPublicKey } from "../../src/node/identity/identity.ts";
+import { freeLoopbackPort } from "../../src/util/free-port.ts";
 import { BIN } from "./devnet.ts";
 
 export interface TestIdentity {
@@ -27,15 +27,7 @@ export function newIdentity(): TestIdentity {
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for a peer whose address must be known up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /** An API token for the node whose data folder is `dataDir` (`stinger jwt`). */
 export function jwtFor(dataDir: string): string {

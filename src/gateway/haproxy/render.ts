@@ -37,6 +37,13 @@ function ms(n: number): string {
   return `${n}ms`;
 }
 
+/** A backend's server line for an http://host:port URL, named by its host:port (what the metrics show). */
+function serverLine(url: string, options = ""): string {
+  const u = new URL(url);
+  const hostPort = `${u.hostname}:${u.port || "80"}`;
+  return `  server ${hostPort.replace(/[[\]]/g, "")} ${hostPort}${options}`;
+}
+
 /**
  * One ACL (lines of the same name are ORed) matching Hornet route patterns as the node engine does
  * (compileRoutePattern: lower-cased, `*` = anything, `^…` = a regex). Literal paths and literal
@@ -336,22 +343,18 @@ export function renderHaproxy(config: GatewayConfig, runDir: string): RenderedHa
   );
   for (const u of config.upstreams) {
     const spec = typeof u === "string" ? { url: u } : u;
-    const url = new URL(spec.url);
-    const hostPort = `${url.hostname}:${url.port || "80"}`;
     let agent = "";
     if ("agentCheck" in spec && spec.agentCheck) {
       const a = splitHostPort(spec.agentCheck);
       agent = ` agent-check agent-addr ${a.host} agent-port ${a.port} agent-inter ${ms(health.intervalMs)}`;
     }
-    add(`  server ${hostPort.replace(/[[\]]/g, "")} ${hostPort} check${agent}`);
+    add(serverLine(spec.url, ` check${agent}`));
   }
   if (config.upgradeUpstreams) {
     // Where /mqtt WebSockets go when they are not the nodes' own: the one with the fewest open tunnels.
     add("", "backend websockets", "  balance leastconn", "  retries 1", "  option redispatch 1");
     for (const u of config.upgradeUpstreams) {
-      const url = new URL(u);
-      const hostPort = `${url.hostname}:${url.port || "80"}`;
-      add(`  server ${hostPort.replace(/[[\]]/g, "")} ${hostPort}`);
+      add(serverLine(u));
     }
   }
   add(
