@@ -2,29 +2,15 @@
 // cancelled PoW jobs to check that cancellation leaks nothing (resident memory before/after).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { BIN, removeDir, startNode, tempDir } from "../test/helpers/devnet.ts";
+import { startPowJob } from "../test/helpers/pow-job.ts";
 import { fmt, printHeader, report, rssOf } from "./_lib.ts";
 
 const CYCLES = Number(process.env.BENCH_POW_CANCEL_CYCLES ?? 300);
 // 20 KB of data at minPoWScore 300: ~15 trailing zeros, far longer than any job here is allowed to run.
 const BIG = JSON.stringify({ payload: { type: 2, index: "aa", data: "ab".repeat(20_000) } });
-
-function startPow(url: string): () => void {
-  const u = new URL(`${url}/api/v1/messages`);
-  const req = request({
-    host: u.hostname,
-    port: u.port,
-    path: u.pathname,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-  });
-  req.on("error", () => {});
-  req.end(BIG);
-  return () => req.destroy();
-}
 
 async function readLatency(url: string) {
   const r = await autocannon({ url: `${url}/api/v1/info`, connections: 8, duration: 3 });
@@ -56,10 +42,10 @@ const node = await startNode(join(dir, "config.json"), { COO_PRV_KEYS: keys.keys
 try {
   await readLatency(node.url); // warm-up
   const idle = await readLatency(node.url);
-  const aborts = Array.from({ length: 9 }, () => startPow(node.url)); // all workers busy + full queue
+  const jobs = Array.from({ length: 9 }, () => startPowJob(node.url, BIG)); // all workers busy + full queue
   await new Promise((r) => setTimeout(r, 500));
   const busy = await readLatency(node.url);
-  for (const abort of aborts) abort();
+  for (const job of jobs) job.cancel();
   console.log(
     `GET /api/v1/info, 8 connections, 3 s: pool idle ${fmt(idle.rps)} req/s p50 ${idle.p50} ms p99 ${idle.p99} ms; ` +
       `pool saturated (all workers mining, queue full) ${fmt(busy.rps)} req/s p50 ${busy.p50} ms p99 ${busy.p99} ms`,
@@ -70,9 +56,9 @@ try {
   const rounds: number[] = [rssOf(node.proc.pid!).anon];
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < CYCLES; i++) {
-      const abort = startPow(node.url);
+      const job = startPowJob(node.url, BIG);
       await new Promise((r) => setTimeout(r, 20));
-      abort();
+      job.cancel();
     }
     await new Promise((r) => setTimeout(r, 2000));
     rounds.push(rssOf(node.proc.pid!).anon);

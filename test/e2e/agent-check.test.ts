@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BIN, type RunningNode, removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
 import { freePort } from "../helpers/peers.ts";
-import { LONG_POW_SCORE, startPowJob } from "../helpers/pow-job.ts";
+import { startPowJob, writeLongPowNodeConfig } from "../helpers/pow-job.ts";
 
 /** What the agent answers on one connection. */
 function ask(address: string): Promise<string> {
@@ -21,25 +21,6 @@ function ask(address: string): Promise<string> {
     socket.on("end", () => resolve(text));
     socket.on("error", reject);
   });
-}
-
-function nodeConfig(dir: string, publicKey: string, extra: Record<string, unknown>): string {
-  const file = join(dir, "config.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      protocol: {
-        networkID: "private_tangle1",
-        minPoWScore: LONG_POW_SCORE,
-        milestonePublicKeyCount: 1,
-        publicKeyRanges: [{ key: publicKey }],
-      },
-      prometheus: { enabled: false },
-      p2p: { enabled: false },
-      ...extra,
-    }),
-  );
-  return file;
 }
 
 describe("agent-check", () => {
@@ -56,7 +37,7 @@ describe("agent-check", () => {
     busyAgent = `127.0.0.1:${await freePort()}`;
     idleAgent = `127.0.0.1:${await freePort()}`;
     busy = await startNode(
-      nodeConfig(dirs[0]!, keys[0]!.publicKey, {
+      writeLongPowNodeConfig(dirs[0]!, keys[0]!.publicKey, {
         restAPI: {
           bindAddress: "127.0.0.1:0",
           powEnabled: true,
@@ -69,7 +50,7 @@ describe("agent-check", () => {
     );
     // No coordinator and no peers: it never sees a milestone, so it is not synced.
     idle = await startNode(
-      nodeConfig(dirs[1]!, keys[0]!.publicKey, {
+      writeLongPowNodeConfig(dirs[1]!, keys[0]!.publicKey, {
         restAPI: { bindAddress: "127.0.0.1:0", agentCheck: { bindAddress: idleAgent } },
       }),
     );
@@ -118,7 +99,7 @@ describe("agent-check", () => {
 
   it("refuses a public agent-check address at start, naming the key", () => {
     for (const bind of ["0.0.0.0:9999", "203.0.113.5:9999"]) {
-      const file = nodeConfig(dirs[1]!, keys[0]!.publicKey, {
+      const file = writeLongPowNodeConfig(dirs[1]!, keys[0]!.publicKey, {
         restAPI: { agentCheck: { bindAddress: bind } },
       });
       const r = spawnSync(process.execPath, [BIN, "node", "--config", file], {

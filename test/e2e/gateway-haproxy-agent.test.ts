@@ -17,30 +17,18 @@ import {
 } from "../helpers/devnet.ts";
 import { getFrom } from "../helpers/http.ts";
 import { freePort } from "../helpers/peers.ts";
-import { LONG_POW_SCORE, startPowJob } from "../helpers/pow-job.ts";
+import { startPowJob, writeLongPowNodeConfig } from "../helpers/pow-job.ts";
 
 async function powNode(dir: string, agent: string, key: { publicKey: string; privateKey: string }) {
-  const file = join(dir, "config.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      protocol: {
-        networkID: "private_tangle1",
-        minPoWScore: LONG_POW_SCORE,
-        milestonePublicKeyCount: 1,
-        publicKeyRanges: [{ key: key.publicKey }],
-      },
-      restAPI: {
-        bindAddress: "127.0.0.1:0",
-        powEnabled: true,
-        powWorkerCount: 1,
-        agentCheck: { bindAddress: agent },
-      },
-      coordinator: { enabled: true, interval: "1h" },
-      prometheus: { enabled: false },
-      p2p: { enabled: false },
-    }),
-  );
+  const file = writeLongPowNodeConfig(dir, key.publicKey, {
+    restAPI: {
+      bindAddress: "127.0.0.1:0",
+      powEnabled: true,
+      powWorkerCount: 1,
+      agentCheck: { bindAddress: agent },
+    },
+    coordinator: { enabled: true, interval: "1h" },
+  });
   return startNode(file, { COO_PRV_KEYS: key.privateKey });
 }
 
