@@ -1,7 +1,7 @@
 // The remote-PoW settings in force, against what this host can afford (the operator's checklist:
 // decide deliberately whether the node does PoW for clients). Config changes only: harden leaves them.
 import { splitHostPort } from "../../config/common.ts";
-import { recommendPow, TYPICAL_MESSAGE_SIZE } from "../../node/pow/benchmark.ts";
+import { expectedJobMs, TYPICAL_MESSAGE_SIZE } from "../../node/pow/benchmark.ts";
 import { parseDuration } from "../../util/units.ts";
 import { type Check, finding, type Skipped } from "../check.ts";
 import { isLoopback } from "../collectors/sockets.ts";
@@ -31,13 +31,12 @@ function jobFigures(
   if (cores === null) return "the host's cores are unknown (/proc/cpuinfo)";
   if (perWorker === null) return f.pow.value.rateUnknown ?? "no PoW measurement of this host";
   const workers = workersOf(n, cores);
-  const b = recommendPow({
-    cores: workers + 1,
-    rates: [perWorker],
-    score: n.config.protocol.minPoWScore,
-    messageSize: TYPICAL_MESSAGE_SIZE,
-  });
-  return { expectedMs: b.sustainable.expectedMs, workers, rate: b.sustainable.hashesPerSecond };
+  const rate = perWorker * workers;
+  return {
+    expectedMs: expectedJobMs(n.config.protocol.minPoWScore, TYPICAL_MESSAGE_SIZE, rate),
+    workers,
+    rate,
+  };
 }
 
 const STG_010: Check = {

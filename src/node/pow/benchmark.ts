@@ -58,6 +58,12 @@ export async function measureHashRate(workers: number, ms: number): Promise<numb
   }
 }
 
+/** Mean milliseconds of one job at `score` for a `messageSize`-byte message at `hashesPerSecond`. */
+export function expectedJobMs(score: number, messageSize: number, hashesPerSecond: number): number {
+  const expectedHashes = 3 ** targetTrailingZeros(messageSize, score);
+  return hashesPerSecond > 0 ? (expectedHashes / hashesPerSecond) * 1000 : Number.POSITIVE_INFINITY;
+}
+
 /** The figures and the recommendation from measured rates (`rates[i]`: hashes/s with i + 1 workers). */
 export function recommendPow(input: {
   cores: number;
@@ -74,7 +80,7 @@ export function recommendPow(input: {
   const workers = Math.max(0, cores - 1);
   // Measured when that many workers were measured, else scaled from one worker.
   const rate = workers === 0 ? 0 : (rates[workers - 1] ?? perWorker * workers);
-  const expectedMs = rate > 0 ? (expectedHashes / rate) * 1000 : Number.POSITIVE_INFINITY;
+  const expectedMs = expectedJobMs(score, messageSize, rate);
   const p95Ms = expectedMs * P95_OVER_MEAN;
   const jobsPerMinute = Number.isFinite(expectedMs) ? 60_000 / expectedMs : 0;
   // A job waiting at queue position k finishes after (k + 1) jobs: keep that within the timeout.
