@@ -46,22 +46,19 @@ export function haproxyUnsupported(config: GatewayConfig): { key: string; why: s
     [config.rateLimit.powSubmitCost, "rateLimit.powSubmitCost"],
   ] as const)
     checks.push([!Number.isInteger(cost), key, "HAProxy multiplies request rates by whole numbers only"]);
-  config.upstreams.forEach((u, i) => {
-    const url = new URL(typeof u === "string" ? u : u.url);
-    checks.push([
-      url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== ""),
-      `upstreams[${i}]`,
-      "the HAProxy engine takes nodes as http://host:port",
-    ]);
-  });
-  (config.upgradeUpstreams ?? []).forEach((u, i) => {
-    const url = new URL(u);
-    checks.push([
-      url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== ""),
-      `upgradeUpstreams[${i}]`,
-      "the HAProxy engine takes WebSocket upstreams as http://host:port",
-    ]);
-  });
+  const urlLists: [string, string[], string][] = [
+    ["upstreams", config.upstreams.map((u) => (typeof u === "string" ? u : u.url)), "nodes"],
+    ["upgradeUpstreams", config.upgradeUpstreams ?? [], "WebSocket upstreams"],
+  ];
+  for (const [key, urls, what] of urlLists)
+    urls.forEach((u, i) => {
+      const url = new URL(u);
+      checks.push([
+        url.protocol !== "http:" || (url.pathname !== "/" && url.pathname !== ""),
+        `${key}[${i}]`,
+        `the HAProxy engine takes ${what} as http://host:port`,
+      ]);
+    });
   const patterns = [...config.routes.public, ...config.routes.protected];
   checks.push([
     patterns.some((p) => p.includes("'")),
