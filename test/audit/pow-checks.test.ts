@@ -96,7 +96,7 @@ test("the recommendation follows the figures, and says do not enable when nothin
   assert.equal(b.recommendation["restAPI.powWorkerCount"], 3);
   assert.equal(
     b.recommendation["restAPI.pow.maxQueue"],
-    Math.min(256, Math.floor(120_000 / ((b.expectedHashes / 6e6) * 1000)) - 1),
+    Math.min(256, Math.floor(120_000 / Math.ceil((b.expectedHashes / 6e6) * 1000)) - 1),
   );
   const single = recommendPow({ cores: 1, rates: [2e6], score: 4000, messageSize: 300 });
   assert.equal(single.recommendation.enable, false);

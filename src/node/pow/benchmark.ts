@@ -83,9 +83,10 @@ export function recommendPow(input: {
   const expectedMs = expectedJobMs(score, messageSize, rate);
   const p95Ms = expectedMs * P95_OVER_MEAN;
   const jobsPerMinute = Number.isFinite(expectedMs) ? 60_000 / expectedMs : 0;
-  // A job waiting at queue position k finishes after (k + 1) jobs: keep that within the timeout.
+  // A job waiting at queue position k finishes after (k + 1) jobs: keep that within the timeout, by
+  // the job time rounded up, so the queue also fits by the (rounded) figure the output prints.
   const maxQueue = Number.isFinite(expectedMs)
-    ? Math.max(0, Math.min(256, Math.floor(timeoutMs / expectedMs) - 1))
+    ? Math.max(0, Math.min(256, Math.floor(timeoutMs / Math.ceil(expectedMs)) - 1))
     : 0;
   const maxJobsPerClient = Math.max(1, Math.min(2, maxQueue));
   // One client alone may use half the node's mining: its bucket refill buys no more PoW submits.
