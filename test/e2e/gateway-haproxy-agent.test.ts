@@ -1,8 +1,8 @@
 // HAProxy's weights from the nodes' agent-check: a node busy with remote PoW reports less spare
-// capacity, HAProxy lowers its weight and sends it fewer requests, and the weight comes back after.
+// capacity, HAProxy lowers its weight and sends it fewer requests, and the weight comes back after; a
+// node that is not synced is kept out of rotation.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -39,11 +39,12 @@ function serverMetric(text: string, name: string, nodeUrl: string): number {
 }
 
 describe("HAProxy engine weights nodes by their agent-check", () => {
-  const dirs = [tempDir(), tempDir(), tempDir()];
+  const dirs = [tempDir(), tempDir(), tempDir(), tempDir()];
   const { keys } = JSON.parse(spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" }).stdout) as {
     keys: { publicKey: string; privateKey: string }[];
   };
   const nodes: RunningNode[] = [];
+  let idle: RunningNode;
   let gateway: RunningGateway;
 
   before(async () => {
@@ -51,12 +52,20 @@ describe("HAProxy engine weights nodes by their agent-check", () => {
     for (let i = 0; i < 2; i++) nodes.push(await powNode(dirs[i]!, agents[i]!, keys[0]!));
     for (const n of nodes)
       await waitFor(async () => (await fetch(`${n.url}/health`)).status === 200, 30_000, "node healthy");
+    // No coordinator and no peers: it never sees a milestone, so its agent answers drain.
+    const idleAgent = `127.0.0.1:${await freePort()}`;
+    idle = await startNode(
+      writeLongPowNodeConfig(dirs[3]!, keys[0]!.publicKey, {
+        restAPI: { bindAddress: "127.0.0.1:0", agentCheck: { bindAddress: idleAgent } },
+      }),
+    );
+    agents.push(idleAgent);
     gateway = await startGatewayWith(
       join(dirs[2]!, "gw.json"),
       {
         bindAddress: `127.0.0.1:${await freePort()}`,
         adminBindAddress: `127.0.0.1:${await freePort()}`,
-        upstreams: nodes.map((n, i) => ({ url: n.url, agentCheck: agents[i] })),
+        upstreams: [...nodes, idle].map((n, i) => ({ url: n.url, agentCheck: agents[i] })),
         health: { intervalMs: 300 },
         rateLimit: { capacity: 10_000, refillPerSecond: 1000 },
         logger: { level: "warn" },
@@ -67,7 +76,7 @@ describe("HAProxy engine weights nodes by their agent-check", () => {
 
   after(async () => {
     if (gateway) assert.equal(await gateway.stop(), 0);
-    for (const n of nodes) assert.equal(await n.stop(), 0);
+    for (const n of [...nodes, idle]) if (n) assert.equal(await n.stop(), 0);
     for (const d of dirs) removeDir(d);
   });
 
@@ -111,5 +120,28 @@ describe("HAProxy engine weights nodes by their agent-check", () => {
       job.cancel();
     }
     await waitFor(async () => (await weights())[0]! > 50, 10_000, "the weight back after the job");
+  });
+
+  it("keeps a node that is not synced out of rotation", async () => {
+    const metrics = async () => (await fetch(gateway.metricsUrl)).text();
+    const host = new URL(idle.url).host;
+    const state = (text: string, name: string) =>
+      Number(
+        new RegExp(
+          `^haproxy_server_status\\{proxy="nodes",server="${host}",state="${name}"\\} (\\d+)`,
+          "m",
+        ).exec(text)?.[1],
+      );
+    // Its /health answers 503 and its agent answers drain: HAProxy has it DOWN (the health check
+    // wins over the agent), never UP.
+    await waitFor(async () => state(await metrics(), "DOWN") === 1, 10_000, "the unsynced node DOWN");
+    const before = await metrics();
+    for (let i = 0; i < 20; i++) assert.equal((await getFrom(gateway.url, "/api/v1/info")).status, 200);
+    const after = await metrics();
+    assert.equal(state(after, "UP"), 0);
+    const sent =
+      serverMetric(after, "haproxy_server_sessions_total", idle.url) -
+      serverMetric(before, "haproxy_server_sessions_total", idle.url);
+    assert.equal(sent, 0, `the unsynced node got ${sent} requests`);
   });
 });
