@@ -194,8 +194,72 @@ export const nodeConfigSchema = z
       .prefault({}),
     snapshots: z
       .object({
-        /** the full snapshot a node with an empty database starts its ledger from (e.g. the genesis) */
+        /** the full snapshot a node with an empty database starts from (the genesis, or a local snapshot) */
         fullPath: z.string().default("snapshots/full_snapshot.bin"),
+        /** Hornet's delta snapshot file: read when present at start; stinger writes full snapshots only */
+        deltaPath: z.string().default("snapshots/delta_snapshot.bin"),
+        /** Hornet's: kept for config compatibility (stinger writes no delta snapshots) */
+        deltaSizeThresholdPercentage: z.number().min(0).max(100).default(50),
+        /** milestones between local snapshots (written to fullPath, replacing it atomically) */
+        interval: z
+          .object({
+            synced: z.number().int().min(1).default(50),
+            unsynced: z.number().int().min(1).default(1000),
+          })
+          .strict()
+          .prefault({}),
+        /** Hornet's: kept for config compatibility (stinger snapshots at the confirmed milestone) */
+        depth: z.number().int().min(1).default(50),
+        /** where a node with an empty database and no fullPath file downloads its snapshot */
+        downloadURLs: z
+          .array(
+            z
+              .object({
+                full: z
+                  .string()
+                  .url()
+                  .refine(
+                    (u) =>
+                      u.startsWith("https://") ||
+                      u.startsWith("http://127.") ||
+                      u.startsWith("http://[::1]") ||
+                      u.startsWith("http://localhost"),
+                    "must be https (plain http only on loopback)",
+                  ),
+                delta: z.string().url().optional(),
+                /** SHA-256 of the full snapshot file, hex */
+                sha256: hex32.optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    pruning: z
+      .object({
+        milestones: z
+          .object({
+            /** keep only the last maxMilestonesToKeep milestones' messages and ledger history */
+            enabled: z.boolean().default(false),
+            maxMilestonesToKeep: z.number().int().min(1).default(60480),
+          })
+          .strict()
+          .prefault({}),
+        size: z
+          .object({
+            /** prune when the data the database holds exceeds targetSize */
+            enabled: z.boolean().default(true),
+            targetSize: z.union([z.string(), z.number().int().positive()]).default("30GB"),
+            /** the share of the kept milestones pruned each time the target is exceeded */
+            thresholdPercentage: z.number().gt(0).max(100).default(10),
+            /** the least time between two size-triggered prunes */
+            cooldownTime: duration.default("5m"),
+          })
+          .strict()
+          .prefault({}),
+        /** also remove the receipts of pruned milestones */
+        pruneReceipts: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -208,7 +272,16 @@ export const nodeConfigSchema = z
       .prefault({}),
     logger: loggerSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A kept message may attach to any milestone cone up to belowMaxDepth back: those must stay.
+    if (c.pruning.milestones.enabled && c.pruning.milestones.maxMilestonesToKeep < c.tipsel.belowMaxDepth)
+      ctx.addIssue({
+        code: "custom",
+        path: ["pruning", "milestones", "maxMilestonesToKeep"],
+        message: `must be at least tipsel.belowMaxDepth (${c.tipsel.belowMaxDepth})`,
+      });
+  });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;

@@ -109,6 +109,22 @@ export function createNodeMetrics(registry = new Registry()) {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120],
       registers: r,
     }),
+    pruningIndex: new Gauge({
+      name: "stinger_node_pruning_index",
+      help: "Milestones at or below this index have been pruned",
+      registers: r,
+    }),
+    prunedMessages: new Counter({
+      name: "stinger_node_pruned_messages_total",
+      help: "Messages removed by pruning",
+      registers: r,
+    }),
+    databaseBytes: new Gauge({
+      name: "stinger_node_database_bytes",
+      help: "Database size: file (its high-water mark) and used (pages holding data)",
+      labelNames: ["kind"],
+      registers: r,
+    }),
   };
 }
 

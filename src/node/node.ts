@@ -12,6 +12,7 @@ import { StingerError } from "../util/errors.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
 import { VERSION } from "../version.ts";
 import { AgentCheckServer } from "./api/agent-check.ts";
+import type { ControlActions } from "./api/control-routes.ts";
 import { createApiServer } from "./api/server.ts";
 import { completeAndSubmit, PowSlots } from "./api/submit.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
@@ -24,13 +25,20 @@ import { createNodeMetrics, type NodeMetrics } from "./metrics.ts";
 import { MqttBroker } from "./mqtt/broker.ts";
 import { EventPublisher } from "./mqtt/publisher.ts";
 import { PowPool } from "./pow/pool.ts";
+import { Pruner } from "./pruning/pruner.ts";
+import { PruningSchedule } from "./pruning/schedule.ts";
+import { downloadSnapshot } from "./snapshot/download.ts";
 import { importFullSnapshot } from "./snapshot/import.ts";
+import { SnapshotSchedule } from "./snapshot/schedule.ts";
 import { Store } from "./store/store.ts";
 import { TangleEvents } from "./tangle/events.ts";
 import { RateMeter } from "./tangle/rates.ts";
 import { Tangle } from "./tangle/tangle.ts";
 
 export { VERSION };
+
+/** A snapshot download larger than this is refused (a mainnet full snapshot was some hundred MB). */
+const MAX_SNAPSHOT_DOWNLOAD_BYTES = 4 * 1024 ** 3;
 
 export interface NodeRuntimeOptions {
   /** Directory that relative paths in the config are resolved against. */
@@ -54,6 +62,10 @@ export class StingerNode {
   readonly identity: NodeIdentity;
   readonly metrics: NodeMetrics;
   readonly pow: PowPool | null;
+  readonly pruner: Pruner;
+  private readonly pruning: PruningSchedule;
+  readonly snapshots: SnapshotSchedule;
+  private offConfirmed: (() => void) | undefined;
   readonly coordinator: Coordinator | null = null;
   readonly faucet: Faucet | null = null;
   readonly mqtt: MqttBroker | null = null;
@@ -104,6 +116,43 @@ export class StingerNode {
       this.events,
       log.child({ module: "tangle" }),
       this.metrics,
+    );
+    this.snapshots = new SnapshotSchedule(
+      this.store,
+      this.ledger,
+      this.tangle,
+      {
+        path: at(config.snapshots.fullPath),
+        networkId,
+        intervalSynced: config.snapshots.interval.synced,
+        intervalUnsynced: config.snapshots.interval.unsynced,
+        belowMaxDepth: tipsel.belowMaxDepth,
+      },
+      log.child({ module: "snapshot" }),
+    );
+    this.pruner = new Pruner(
+      this.store,
+      this.ledger,
+      { pruneReceipts: config.pruning.pruneReceipts },
+      log.child({ module: "pruning" }),
+      this.metrics,
+    );
+    const { milestones, size } = config.pruning;
+    this.pruning = new PruningSchedule(
+      this.pruner,
+      {
+        milestones: { enabled: milestones.enabled, keep: milestones.maxMilestonesToKeep },
+        size: {
+          enabled: size.enabled,
+          targetBytes: parseSize(size.targetSize),
+          thresholdPercentage: size.thresholdPercentage,
+          cooldownMs: parseDuration(size.cooldownTime),
+        },
+        belowMaxDepth: tipsel.belowMaxDepth,
+        ceiling: () => this.snapshots.snapshotIndex,
+      },
+      () => this.databaseSize().used,
+      log.child({ module: "pruning" }),
     );
     if (config.p2p.enabled) {
       this.gossip = new GossipService(
@@ -210,22 +259,78 @@ export class StingerNode {
   }
 
   /**
-   * A new database gets its ledger from the full snapshot at `snapshots.fullPath` (the genesis); without
-   * one the ledger starts empty, so every transaction conflicts ("input not found"), as on a node that
-   * was never given the network's ledger.
+   * A new database starts from the full snapshot at `snapshots.fullPath` (the genesis, or a local
+   * snapshot of a running node), downloaded first from `snapshots.downloadURLs` when the file is not
+   * there. Without one the ledger starts empty, so every transaction conflicts ("input not found"), as
+   * on a node that was never given the network's ledger.
    */
   private async initLedger(): Promise<void> {
     if (this.ledger.initialized) return;
     const log = this.runtime.log;
-    const path = resolve(this.runtime.baseDir, this.config.snapshots.fullPath);
+    const { snapshots } = this.config;
+    const path = resolve(this.runtime.baseDir, snapshots.fullPath);
+    if (!existsSync(path)) {
+      for (const source of snapshots.downloadURLs) {
+        try {
+          const bytes = await downloadSnapshot(source.full, path, {
+            maxBytes: MAX_SNAPSHOT_DOWNLOAD_BYTES,
+            sha256: source.sha256,
+            timeoutMs: 10 * 60_000,
+          });
+          log.info({ url: source.full, bytes }, "snapshot downloaded");
+          break;
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, "snapshot download failed; trying the next URL");
+        }
+      }
+    }
     if (existsSync(path)) {
-      const r = await importFullSnapshot(path, this.ledger, {
+      const t0 = performance.now();
+      const r = await importFullSnapshot(path, this.store, this.ledger, {
         networkId: networkIdFromName(this.config.protocol.networkID),
       });
-      log.info({ path, ...r, treasury: String(r.treasury) }, "ledger loaded from the full snapshot");
+      log.info(
+        { path, ...r, treasury: String(r.treasury), ms: Math.round(performance.now() - t0) },
+        "database initialized from the full snapshot",
+      );
       return;
     }
     log.warn({ path }, "no snapshot file: the ledger starts empty and holds no tokens");
+  }
+
+  /** Hornet's control routes: what may be pruned and snapshotted now. */
+  private controlActions(): ControlActions {
+    const bmd = this.config.tipsel.belowMaxDepth;
+    return {
+      indexAtDepth: (depth) => this.tangle.confirmedMilestoneIndex - depth,
+      prune: async (target) => {
+        const limit = this.pruning.limit(this.tangle.confirmedMilestoneIndex);
+        if (target > limit)
+          throw new StingerError(
+            "API_BAD_REQUEST",
+            `index ${target} is too high: at most ${limit} (the latest local snapshot, and ${bmd} milestones (tipsel.belowMaxDepth) below the confirmed one)`,
+            { status: 400 },
+          );
+        if (target <= this.pruner.pruningIndex)
+          throw new StingerError("API_BAD_REQUEST", `already pruned up to ${this.pruner.pruningIndex}`, {
+            status: 400,
+          });
+        return this.pruner.pruneTo(target);
+      },
+      createSnapshot: async () => {
+        if (!this.ledger.initialized || this.tangle.confirmedMilestoneIndex === 0)
+          throw new StingerError("API_NOT_SYNCED", "no confirmed milestone to snapshot yet", { status: 503 });
+        return this.snapshots.create();
+      },
+    };
+  }
+
+  /** The database's file size and the bytes its records use (see Store.size). */
+  databaseSize(): { file: number; used: number } {
+    const size = this.store.size([...this.store.databases(), ...this.ledger.databases()]);
+    this.metrics.databaseBytes.set({ kind: "file" }, size.file);
+    this.metrics.databaseBytes.set({ kind: "used" }, size.used);
+    return size;
   }
 
   async start(): Promise<void> {
@@ -233,6 +338,14 @@ export class StingerNode {
     const log = this.runtime.log;
     await this.initLedger();
     await this.tangle.start();
+    const onConfirmed = ({ index }: { index: number }) => {
+      this.snapshots.onConfirmed(index);
+      this.pruning.onConfirmed(index);
+    };
+    this.events.on("milestoneConfirmed", onConfirmed);
+    this.offConfirmed = () => this.events.off("milestoneConfirmed", onConfirmed);
+    // Resume a prune cut short by a restart.
+    this.pruning.onConfirmed(this.tangle.confirmedMilestoneIndex);
     await this.gossip?.start();
     this.rates = new RateMeter(this.tangle);
     this.api = createApiServer({
@@ -265,6 +378,7 @@ export class StingerNode {
       powTimeoutMs: parseDuration(config.restAPI.pow.timeout),
       powJobsPerClient: config.restAPI.pow.maxJobsPerClient,
       trustedProxies: config.restAPI.trustedProxies,
+      control: this.controlActions(),
     });
     if (this.mqtt) {
       await this.mqtt.start();
@@ -336,6 +450,8 @@ export class StingerNode {
     await this.pow?.close();
     await this.cooPow?.close();
     await this.faucetPow?.close();
+    this.offConfirmed?.();
+    await this.pruner.stop();
     await this.tangle.idle();
     await this.store.close();
   }

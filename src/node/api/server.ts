@@ -16,6 +16,7 @@ import type { PowPool } from "../pow/pool.ts";
 import type { Store } from "../store/store.ts";
 import type { RateMeter } from "../tangle/rates.ts";
 import type { Tangle } from "../tangle/tangle.ts";
+import { type ControlActions, registerControlRoutes } from "./control-routes.ts";
 import { badRequest, errorBody, notFound, notSynced } from "./errors.ts";
 import { verifyApiToken } from "./jwt.ts";
 import { registerLedgerRoutes } from "./ledger-routes.ts";
@@ -54,6 +55,7 @@ export interface ApiDeps {
   powJobsPerClient: number;
   /** proxies whose X-Forwarded-For is believed for the client IP (per-client PoW limit, logs) */
   trustedProxies: string[];
+  control: ControlActions;
 }
 
 const BASE = "/api/v1";
@@ -161,7 +163,7 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
       latestMilestoneTimestamp: tangle.latestMilestoneTime,
       latestMilestoneIndex: tangle.latestMilestoneIndex,
       confirmedMilestoneIndex: tangle.confirmedMilestoneIndex,
-      pruningIndex: 0,
+      pruningIndex: store.pruningIndex,
       features: deps.pow ? ["PoW"] : [],
       peerId: deps.identity.peerId,
     },
@@ -278,6 +280,8 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
     if (!(await gossip().removePeer(peerParam(req)))) throw notFound(`peer not found: ${peerParam(req)}`);
     return reply.code(204).send();
   });
+
+  registerControlRoutes(app, deps.control);
 
   // Cheap load report for load balancers (protected: it reveals the node's capacity).
   // Event-loop utilization since the previous report (a gateway polls it), not since start.

@@ -5,7 +5,7 @@ import { StingerError } from "../../util/errors.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { Store } from "../store/store.ts";
 import type { TangleEvents } from "../tangle/events.ts";
-import { milestoneIndexOf, NULL_MESSAGE_ID, parentsOf, type Tangle } from "../tangle/tangle.ts";
+import { milestoneIndexOf, parentsOf, type Tangle } from "../tangle/tangle.ts";
 import {
   encodeHeartbeat,
   encodeMessage,
@@ -39,7 +39,6 @@ interface PendingRequest {
   lastSentAt: number;
 }
 
-const NULL_HEX = toHex(NULL_MESSAGE_ID);
 const PEER_COUNTERS = Object.keys(new Peer("", "", undefined).metrics);
 const REQUEST_RETRY_MS = 1000;
 const MAX_REQUEST_ATTEMPTS = 10;
@@ -317,7 +316,7 @@ export class GossipService {
     }
     // Catching up: ask for the parents of an answer right away, before validating and storing it,
     // so each level of a missing past cone costs one round trip and not a round trip plus a commit.
-    if (requested) this.requestMessages(parentsOf(bytes).filter((p) => toHex(p) !== NULL_HEX));
+    if (requested) this.requestMessages(parentsOf(bytes).filter((p) => !this.tangle.isEntryPoint(p)));
     peer.inFlight++;
     this.sourceOf.set(key, peer.id);
     this.tangle
@@ -415,7 +414,7 @@ export class GossipService {
     }
     const frame = encodeHeartbeat({
       solidMilestoneIndex: this.tangle.confirmedMilestoneIndex,
-      prunedMilestoneIndex: 0,
+      prunedMilestoneIndex: this.store.pruningIndex,
       latestMilestoneIndex: lmi,
       connectedPeers: this.connectedCount(),
       syncedPeers: synced,

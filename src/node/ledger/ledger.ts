@@ -144,6 +144,20 @@ export class Ledger {
     this.meta = root.openDB({ name: "utxo.state", keyEncoding: "ordered-binary", encoding: "msgpack" });
   }
 
+  /** Its named databases, for size accounting. */
+  databases(): Database[] {
+    return [
+      this.outputs,
+      this.spents,
+      this.unspentByAddress,
+      this.spentByAddress,
+      this.balances,
+      this.diffs,
+      this.receipts,
+      this.meta,
+    ] as Database[];
+  }
+
   /** Read from the database each time (never cached), so inside a write transaction it is that one's. */
   private get state(): LedgerStateRecord | undefined {
     return this.meta.get(STATE_KEY) as LedgerStateRecord | undefined;
@@ -234,11 +248,18 @@ export class Ledger {
 
   /**
    * Loads a snapshot's ledger (the genesis one, or a full snapshot): its outputs, treasury and
-   * ledger index, in one transaction. Only into an uninitialized ledger.
+   * ledger index, in one transaction (with `alsoInTransaction`'s writes: the tangle's side of the
+   * snapshot). Only into an uninitialized ledger.
    */
-  async loadSnapshot(outputs: Iterable<LedgerOutput>, treasury: Treasury, index: number): Promise<void> {
+  async loadSnapshot(
+    outputs: Iterable<LedgerOutput>,
+    treasury: Treasury,
+    index: number,
+    alsoInTransaction?: () => void,
+  ): Promise<void> {
     if (this.initialized) throw new Error("the ledger is initialized already");
     await this.root.transaction(() => {
+      alsoInTransaction?.();
       let digest = 0n;
       const deltas = new Map<string, { address: Uint8Array; delta: AddressBalance }>();
       for (const o of outputs) {
@@ -299,6 +320,40 @@ export class Ledger {
     }
     this.diffs.put(index, diff);
     this.writeState(next);
+  }
+
+  /**
+   * Forgets milestone `index`'s history (for pruning, inside the pruner's write transaction): its diff,
+   * the outputs it consumed (spent then, so no longer part of any balance), and with `pruneReceipts`
+   * its receipt. Unspent outputs are the ledger and stay whatever their age.
+   */
+  pruneMilestoneInTransaction(index: number, pruneReceipts: boolean): void {
+    const d = this.diffs.get(index);
+    if (!d) return;
+    for (const id of split34(d.s)) {
+      const rec = this.outputs.getBinary(id);
+      if (rec) {
+        const o = decodeOutput(id, rec);
+        this.spentByAddress.remove(o.address, addressEntry(o.outputType, id));
+      }
+      this.outputs.remove(id);
+      this.spents.remove(id);
+    }
+    if (pruneReceipts && d.tn) {
+      for (const { key } of this.receipts.getRange()) {
+        const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
+        if (v.getUint32(4, false) === index) this.receipts.remove(copy(key));
+      }
+    }
+    this.diffs.remove(index);
+  }
+
+  /** Every unspent output, in output ID order (for snapshots; reads as the ledger is when called). */
+  *unspentOutputs(): Generator<LedgerOutput> {
+    for (const { key, value } of this.outputs.getRange()) {
+      if (this.spents.doesExist(key)) continue;
+      yield decodeOutput(copy(key), value);
+    }
   }
 
   /**

@@ -28,6 +28,14 @@ export interface MilestoneRecord {
   timestamp: number;
 }
 
+/** The arrivals key: the confirmed milestone index then (big-endian, so LMDB sorts by it) and the ID. */
+export function arrivalKey(cmi: number, id: Uint8Array): Uint8Array {
+  const key = new Uint8Array(36);
+  new DataView(key.buffer).setUint32(0, cmi, false);
+  key.set(id, 4);
+  return key;
+}
+
 export interface NodeState {
   latestMilestoneIndex: number;
   confirmedMilestoneIndex: number;
@@ -54,9 +62,20 @@ export class Store {
   readonly tips: Database<number, Uint8Array>;
   /** named scalar state (ledger indexes, identity) */
   readonly state: Database<unknown, string>;
+  /**
+   * Solid entry points: pruned (or snapshot-loaded) message ID -> the milestone index that referenced
+   * it. A parent found here counts as solid and referenced, so messages above the pruning index still
+   * solidify and white flag stops at it.
+   */
+  readonly solidEntryPoints: Database<number, Uint8Array>;
+  /**
+   * Messages by the confirmed milestone index when they arrived (u32 big-endian || message ID): how the
+   * pruner finds messages that no milestone ever referenced.
+   */
+  readonly arrivals: Database<boolean, Uint8Array>;
 
   constructor(path: string) {
-    this.root = open({ path, maxDbs: 16, mapSize: 2 ** 30, remapChunks: true });
+    this.root = open({ path, maxDbs: 32, mapSize: 2 ** 30, remapChunks: true });
     const bin = { keyEncoding: "binary", encoding: "binary" } as const;
     this.messages = this.root.openDB({ name: "messages", ...bin, cache: false });
     this.metadata = this.root.openDB({ name: "metadata", keyEncoding: "binary", encoding: "msgpack" });
@@ -65,6 +84,51 @@ export class Store {
     this.milestones = this.root.openDB({ name: "milestones", keyEncoding: "uint32", encoding: "msgpack" });
     this.tips = this.root.openDB({ name: "tips", keyEncoding: "binary", encoding: "msgpack" });
     this.state = this.root.openDB({ name: "state", keyEncoding: "ordered-binary", encoding: "msgpack" });
+    this.solidEntryPoints = this.root.openDB({ name: "seps", keyEncoding: "binary", encoding: "msgpack" });
+    this.arrivals = this.root.openDB({ name: "arrivals", keyEncoding: "binary", encoding: "msgpack" });
+  }
+
+  /** Its own named databases, for size accounting. */
+  databases(): Database[] {
+    return [
+      this.messages,
+      this.metadata,
+      this.children,
+      this.indexation,
+      this.milestones,
+      this.tips,
+      this.state,
+      this.solidEntryPoints,
+      this.arrivals,
+    ] as Database[];
+  }
+
+  /**
+   * The database's size in bytes: `file`, the data file's high-water mark (LMDB never shrinks it, it
+   * reuses freed pages), and `used`, the pages the given databases hold now (what pruning lowers).
+   */
+  size(databases: Database[]): { file: number; used: number } {
+    const env = this.root.getStats() as { pageSize: number; lastPageNumber: number };
+    let pages = 0;
+    for (const db of databases) {
+      const s = db.getStats() as {
+        treeBranchPageCount: number;
+        treeLeafPageCount: number;
+        overflowPages: number;
+      };
+      pages += s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages;
+    }
+    return { file: (env.lastPageNumber + 1) * env.pageSize, used: pages * env.pageSize };
+  }
+
+  /** The milestone index a solid entry point was referenced by, or undefined when it is not one. */
+  solidEntryPointIndex(id: Uint8Array): number | undefined {
+    return this.solidEntryPoints.get(id);
+  }
+
+  /** Milestones at or below this index have been pruned (0: nothing pruned). */
+  get pruningIndex(): number {
+    return (this.state.get("pruningIndex") as number | undefined) ?? 0;
   }
 
   getMessage(id: Uint8Array): Uint8Array | undefined {

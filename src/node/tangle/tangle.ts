@@ -12,7 +12,7 @@ import { InvalidReceipt, receiptMutations } from "../ledger/receipt.ts";
 import { type WhiteFlagResult, whiteFlag } from "../ledger/white-flag.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { MessageMeta, Store } from "../store/store.ts";
-import { INCLUSION_STATES } from "../store/store.ts";
+import { arrivalKey, INCLUSION_STATES } from "../store/store.ts";
 import type { TangleEvents } from "./events.ts";
 import { PowScorer } from "./pow-scorer.ts";
 import { TipPool } from "./tip-pool.ts";
@@ -291,8 +291,9 @@ export class Tangle {
     const { store } = this;
     if (store.messages.doesExist(id)) return null;
     const roots = this.coneRoots(parents);
-    const missing = parents.filter((p) => toHex(p) !== NULL_HEX && !store.messages.doesExist(p));
+    const missing = parents.filter((p) => !this.isEntryPoint(p) && !store.messages.doesExist(p));
     store.messages.put(id, bytes);
+    store.arrivals.put(arrivalKey(this.cmi, id), true);
     store.metadata.put(id, roots ? { s: true, y: roots.y, o: roots.o } : { s: false, y: 0, o: 0 });
     for (const p of parents) {
       store.children.put(p, id);
@@ -342,7 +343,12 @@ export class Tangle {
       }
       const meta = this.store.getMeta(p);
       const bytes = meta && this.store.getMessage(p);
-      if (!meta || !bytes) return true;
+      if (!meta || !bytes) {
+        const sep = this.store.solidEntryPointIndex(p);
+        if (sep === undefined) return true;
+        o = Math.min(o, sep);
+        continue;
+      }
       o = Math.min(o, this.currentRoots(bytes, meta).o);
     }
     return this.cmi - o > this.opts.belowMaxDepth;
@@ -386,6 +392,16 @@ export class Tangle {
   /** Waits until queued milestone confirmations have been applied. */
   idle(): Promise<void> {
     return this.confirming;
+  }
+
+  /** Runs `fn` between two confirmations: the ledger and confirmed index hold still while it runs. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.confirming.then(fn);
+    this.confirming = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private checkMilestone(ms: MilestonePayload): void {
@@ -436,7 +452,7 @@ export class Tangle {
       parents,
       {
         bytes: (id) => this.store.getMessage(id),
-        isReferenced: (id) => toHex(id) === NULL_HEX || this.store.getMeta(id)?.r !== undefined,
+        isReferenced: (id) => this.isEntryPoint(id) || this.store.getMeta(id)?.r !== undefined,
       },
       this.ledger,
       index,
@@ -550,14 +566,25 @@ export class Tangle {
       let po = 0;
       if (toHex(p) !== NULL_HEX) {
         const meta = this.store.getMeta(p);
-        if (!meta?.s) return null;
-        py = meta.r ?? meta.y;
-        po = meta.r ?? meta.o;
+        if (meta?.s) {
+          py = meta.r ?? meta.y;
+          po = meta.r ?? meta.o;
+        } else {
+          // A pruned parent that is a solid entry point is as good as referenced at its index.
+          const sep = meta ? undefined : this.store.solidEntryPointIndex(p);
+          if (sep === undefined) return null;
+          py = po = sep;
+        }
       }
       if (py > y) y = py;
       if (po < o) o = po;
     }
     return { y, o: o === Number.MAX_SAFE_INTEGER ? 0 : o };
+  }
+
+  /** The null message or a solid entry point: the past cone of a message stops there. */
+  isEntryPoint(id: Uint8Array): boolean {
+    return toHex(id) === NULL_HEX || this.store.solidEntryPointIndex(id) !== undefined;
   }
 
   /** Cone roots refreshed one level: a parent referenced since this message arrived counts now. */

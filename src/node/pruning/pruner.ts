@@ -1,0 +1,165 @@
+import type { Logger } from "pino";
+import { toHex } from "../../protocol/hex.ts";
+import { deserializeMessage } from "../../protocol/message.ts";
+import { PAYLOAD_INDEXATION, PAYLOAD_TRANSACTION } from "../../protocol/types.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { NodeMetrics } from "../metrics.ts";
+import { arrivalKey, type Store } from "../store/store.ts";
+import { parentsOf } from "../tangle/tangle.ts";
+
+export interface PruneOptions {
+  /** also remove the receipts of pruned milestones (Hornet's pruning.pruneReceipts) */
+  pruneReceipts: boolean;
+}
+
+export interface PruneStepResult {
+  index: number;
+  messages: number;
+  solidEntryPoints: number;
+}
+
+const NO_ID = new Uint8Array(32);
+
+/** The indexation key a message is filed under, if any (its own payload, or its transaction's). */
+function indexOf(bytes: Uint8Array): Uint8Array | null {
+  const p = deserializeMessage(bytes, { validate: false }).payload;
+  if (p?.type === PAYLOAD_INDEXATION) return p.index;
+  if (p?.type === PAYLOAD_TRANSACTION && p.essence.payload) return p.essence.payload.index;
+  return null;
+}
+
+/**
+ * Removes the tangle's history below a milestone index, one milestone per write transaction so API
+ * reads and ingest interleave with it: the messages that milestone referenced (found by walking its
+ * cone, as white flag did), messages that arrived by then and were never referenced, their metadata,
+ * children and indexation entries, the milestone record and the ledger's diff and spent outputs.
+ * A pruned message that a kept message still points at becomes a solid entry point, so the kept part
+ * of the tangle stays solid; an entry point is dropped when its last child is pruned.
+ * The pruning index is written in the same transaction as each step, so a kill -9 resumes from it.
+ */
+export class Pruner {
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ledger: Ledger,
+    private readonly opts: PruneOptions,
+    private readonly log: Logger,
+    private readonly metrics: NodeMetrics | null = null,
+  ) {
+    metrics?.pruningIndex.set(store.pruningIndex);
+  }
+
+  get pruningIndex(): number {
+    return this.store.pruningIndex;
+  }
+
+  /** True while a prune run is queued or under way. */
+  busy = false;
+
+  /**
+   * Prunes every milestone up to `target` (runs are queued, one at a time). Resolves with the pruning
+   * index reached; the caller decides how far is safe (below max depth, the keep window).
+   */
+  pruneTo(target: number): Promise<number> {
+    const run = this.running.then(async () => {
+      this.busy = true;
+      try {
+        const started = this.store.pruningIndex;
+        let messages = 0;
+        const t0 = performance.now();
+        for (let i = started + 1; i <= target && !this.stopped; i++) {
+          const r = await this.store.root.transaction(() => this.pruneMilestone(i));
+          messages += r.messages;
+          this.metrics?.pruningIndex.set(i);
+          this.metrics?.prunedMessages.inc(r.messages);
+          // Give the event loop (API, ingest) a turn between steps.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const reached = this.store.pruningIndex;
+        if (reached > started)
+          this.log.debug(
+            { from: started + 1, to: reached, messages, ms: Math.round(performance.now() - t0) },
+            "pruned",
+          );
+        return reached;
+      } finally {
+        this.busy = false;
+      }
+    });
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops after the step under way; resolves once it has committed. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  /** One milestone's history, inside a write transaction (reads see its own writes). */
+  private pruneMilestone(index: number): PruneStepResult {
+    const { store } = this;
+    const doomed = new Map<string, Uint8Array>();
+    const ms = store.getMilestone(index);
+    if (ms) {
+      const stack = [ms.messageId];
+      while (stack.length > 0) {
+        const id = stack.pop()!;
+        const key = toHex(id);
+        if (doomed.has(key)) continue;
+        const meta = store.getMeta(id);
+        if (meta?.r !== index) continue;
+        const bytes = store.getMessage(id);
+        if (!bytes) continue;
+        doomed.set(key, id);
+        for (const p of parentsOf(bytes)) stack.push(p.slice());
+      }
+    }
+    // Arrived while this milestone (or an earlier one) was the confirmed one and never referenced:
+    // below max depth by now, no milestone will reference them.
+    for (const key of store.arrivals.getKeys({
+      start: arrivalKey(0, NO_ID),
+      end: arrivalKey(index + 1, NO_ID),
+    })) {
+      const id = key.slice(4);
+      if (store.getMeta(id)?.r === undefined && store.hasMessage(id)) doomed.set(toHex(id), id);
+      store.arrivals.remove(key.slice());
+    }
+    let seps = 0;
+    for (const id of doomed.values()) {
+      const bytes = store.getMessage(id)!;
+      const meta = store.getMeta(id);
+      const kept = [...store.children.getValues(id)].some(
+        (c) => !doomed.has(toHex(c)) && store.hasMessage(c),
+      );
+      if (kept && meta?.r !== undefined) {
+        store.solidEntryPoints.put(id.slice(), meta.r);
+        seps++;
+      } else {
+        store.children.remove(id);
+        store.solidEntryPoints.remove(id);
+      }
+      for (const p of parentsOf(bytes)) {
+        store.children.remove(p, id);
+        if (
+          !doomed.has(toHex(p)) &&
+          store.solidEntryPointIndex(p) !== undefined &&
+          store.countChildren(p) === 0
+        ) {
+          store.solidEntryPoints.remove(p.slice());
+        }
+      }
+      const ix = indexOf(bytes);
+      if (ix) store.indexation.remove(ix, id);
+      store.messages.remove(id);
+      store.metadata.remove(id);
+      store.tips.remove(id);
+    }
+    store.milestones.remove(index);
+    this.ledger.pruneMilestoneInTransaction(index, this.opts.pruneReceipts);
+    store.state.put("pruningIndex", index);
+    return { index, messages: doomed.size, solidEntryPoints: seps };
+  }
+}
