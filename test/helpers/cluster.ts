@@ -15,6 +15,8 @@ export interface ClusterNode {
   url: string;
   /** the node's API token (for its protected routes, e.g. the load report) */
   token: string;
+  /** its gossip address with its peer ID, for other nodes' peer lists */
+  multiAddress: string;
   running: RunningNode | undefined;
 }
 
@@ -22,6 +24,12 @@ export interface Cluster {
   nodes: ClusterNode[];
   /** Starts node i again with the same config, data, ports and identity. */
   restart(i: number): Promise<void>;
+  /**
+   * Starts one more (follower) node, peered both ways with every running node. With `snapshot`, that
+   * file is its `snapshots.fullPath` (what its empty database starts from); otherwise the genesis, if
+   * the cluster has one.
+   */
+  addNode(opts?: { snapshot?: string; config?: Record<string, unknown> }): Promise<ClusterNode>;
   /** SIGTERM every running node, then remove the data. */
   stop(): Promise<void>;
 }
@@ -36,6 +44,8 @@ export interface ClusterOptions {
    * start empty and every transaction conflicts (input not found).
    */
   genesis?: boolean;
+  /** More config for node i (top-level sections replace the defaults' sections of the same name). */
+  config?: (i: number) => Record<string, unknown>;
 }
 
 export interface GenesisCluster extends Cluster {
@@ -56,15 +66,16 @@ export async function startCluster(n: number, opts?: ClusterOptions): Promise<Cl
 export async function startCluster(n: number, opts: ClusterOptions = {}): Promise<Cluster | GenesisCluster> {
   const keys = spawnSync(process.execPath, [BIN, "keys"], { encoding: "utf8" });
   const coo = (JSON.parse(keys.stdout) as { keys: { publicKey: string; privateKey: string }[] }).keys[0]!;
-  const specs = await Promise.all(
-    Array.from({ length: n }, async () => ({
-      dir: tempDir(),
-      id: newIdentity(),
-      api: await freePort(),
-      gossip: await freePort(),
-    })),
-  );
-  const configs = specs.map((s, i) => {
+  const newSpec = async () => ({
+    dir: tempDir(),
+    id: newIdentity(),
+    api: await freePort(),
+    gossip: await freePort(),
+  });
+  type Spec = Awaited<ReturnType<typeof newSpec>>;
+  const specs: Spec[] = await Promise.all(Array.from({ length: n }, newSpec));
+  const multiAddress = (s: Spec) => `/ip4/127.0.0.1/tcp/${s.gossip}/p2p/${s.id.peerId}`;
+  const writeConfig = (s: Spec, i: number, extra: Record<string, unknown>) => {
     mkdirSync(join(s.dir, "p2pstore"), { recursive: true });
     writeFileSync(join(s.dir, "p2pstore", "identity.key"), s.id.pem, { mode: 0o600 });
     const file = join(s.dir, "config.json");
@@ -83,17 +94,17 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
         prometheus: { enabled: false },
         p2p: {
           bindMultiAddresses: [`/ip4/127.0.0.1/tcp/${s.gossip}`],
-          peers: specs
-            .filter((o) => o !== s)
-            .map((o) => ({ multiAddress: `/ip4/127.0.0.1/tcp/${o.gossip}/p2p/${o.id.peerId}` })),
+          peers: specs.filter((o) => o !== s).map((o) => ({ multiAddress: multiAddress(o) })),
           reconnectInterval: "1s",
           heartbeatInterval: "1s",
         },
         logger: { level: "warn" },
+        ...extra,
       }),
     );
     return file;
-  });
+  };
+  const configs = specs.map((s, i) => writeConfig(s, i, opts.config?.(i) ?? {}));
   let mint: Wallet | undefined;
   if (opts.genesis) {
     // One file, copied: every node starts from byte-identical ledger state. The path is the config
@@ -103,14 +114,18 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
     for (const s of specs) mkdirSync(join(s.dir, "snapshots"), { recursive: true });
     await writeGenesisSnapshot({ path: files[0]!, networkName: CLUSTER_NETWORK, mintAddress: mint.address });
     for (const f of files.slice(1)) copyFileSync(files[0]!, f);
+    // Nodes replace their full_snapshot.bin with local snapshots: nodes added later start from a copy.
+    copyFileSync(files[0]!, join(specs[0]!.dir, "snapshots", "genesis.bin"));
   }
   const env = (i: number) => (i === 0 ? { COO_PRV_KEYS: coo.privateKey } : {});
-  const nodes: ClusterNode[] = specs.map((s) => ({
+  const clusterNode = (s: Spec): ClusterNode => ({
     dir: s.dir,
     url: `http://127.0.0.1:${s.api}`,
     token: jwtFor(s.dir),
+    multiAddress: multiAddress(s),
     running: undefined,
-  }));
+  });
+  const nodes: ClusterNode[] = specs.map(clusterNode);
   await Promise.all(
     nodes.map(async (node, i) => {
       node.running = await startNode(configs[i]!, env(i));
@@ -120,6 +135,33 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
     nodes,
     async restart(i) {
       nodes[i]!.running = await startNode(configs[i]!, env(i));
+    },
+    async addNode(add = {}) {
+      const spec = await newSpec();
+      const i = specs.length;
+      const file = writeConfig(spec, i, add.config ?? {});
+      specs.push(spec);
+      configs.push(file);
+      const node = clusterNode(spec);
+      nodes.push(node);
+      const from =
+        add.snapshot ?? (opts.genesis ? join(specs[0]!.dir, "snapshots", "genesis.bin") : undefined);
+      if (from) {
+        mkdirSync(join(spec.dir, "snapshots"), { recursive: true });
+        copyFileSync(from, join(spec.dir, "snapshots", "full_snapshot.bin"));
+      }
+      for (const other of nodes) {
+        if (other === node || !other.running) continue;
+        const r = await fetch(`${other.url}/api/v1/peers`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${other.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ multiAddress: node.multiAddress, alias: `node-${i}` }),
+        });
+        if (r.status !== 201 && r.status !== 200)
+          throw new Error(`peering with node-${i}: ${r.status} ${await r.text()}`);
+      }
+      node.running = await startNode(file, {});
+      return node;
     },
     async stop() {
       for (const node of nodes) {

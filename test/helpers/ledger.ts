@@ -52,6 +52,8 @@ export async function data<T>(url: string, token?: string): Promise<T> {
 export interface NodeInfo {
   latestMilestoneIndex: number;
   confirmedMilestoneIndex: number;
+  pruningIndex: number;
+  isHealthy: boolean;
 }
 
 export const info = (node: ClusterNode) => data<NodeInfo>(`${node.url}/api/v1/info`);
