@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { gatewayConfigSchema } from "../../config/gateway.ts";
@@ -34,7 +34,12 @@ export const DEVNET_DEFAULTS = {
   mqttPort: 1883,
   network: "private_tangle1",
   coordinatorKeys: 2,
+  /** one day of 5 s milestones: a laptop devnet's database stays bounded */
+  keepMilestones: 17_280,
 };
+
+/** tipsel.belowMaxDepth's default: a keep window below it would prune cones new messages attach to. */
+const MIN_KEEP_MILESTONES = 15;
 
 interface DevnetOptions {
   dataDir: string;
@@ -52,6 +57,7 @@ interface DevnetOptions {
   gatewayEngine: string;
   agentCheckPort: number;
   mqttPort: number;
+  keepMilestones: number;
 }
 
 /**
@@ -144,6 +150,12 @@ export function registerDevnet(program: Command): void {
       parseIntOption("--mqtt-port", 0, 65535),
       DEVNET_DEFAULTS.mqttPort,
     )
+    .option(
+      "--keep-milestones <n>",
+      `milestones every node keeps before pruning (pruning.milestones.maxMilestonesToKeep; at least ${MIN_KEEP_MILESTONES})`,
+      parseIntOption("--keep-milestones", MIN_KEEP_MILESTONES, 100_000_000),
+      DEVNET_DEFAULTS.keepMilestones,
+    )
     .option("--no-gateway", "run the nodes only, without the gateway in front")
     .action(async (opts: DevnetOptions) => {
       try {
@@ -189,7 +201,11 @@ export function registerDevnet(program: Command): void {
             // Node 0 issues the milestones and runs the faucet; the others learn them by gossip.
             coordinator: { enabled: i === 0, interval: opts.milestoneInterval * 1000 },
             faucet: { enabled: i === 0 },
-            snapshots: { fullPath: genesisFile },
+            // Node 0 replaces the genesis with its local snapshots; each other node has its own file.
+            snapshots: {
+              fullPath: i === 0 ? genesisFile : join(dataDir, `node${i}`, "snapshots", "full_snapshot.bin"),
+            },
+            pruning: { milestones: { enabled: true, maxMilestonesToKeep: opts.keepMilestones } },
             p2p: {
               bindMultiAddresses: [`/ip4/127.0.0.1/tcp/${port(opts.gossipPort, i)}`],
               reconnectInterval: "5s",
@@ -202,6 +218,12 @@ export function registerDevnet(program: Command): void {
           const config = parseConfig(nodeConfigSchema, input, "devnet");
           const baseDir = i === 0 ? dataDir : join(dataDir, `node${i}`);
           mkdirSync(baseDir, { recursive: true, mode: 0o700 });
+          // A node new to this DIR starts from node 0's latest snapshot (the genesis until it has one).
+          const ownSnapshot = resolve(baseDir, config.snapshots.fullPath);
+          if (i > 0 && !existsSync(join(baseDir, config.db.path)) && !existsSync(ownSnapshot)) {
+            mkdirSync(dirname(ownSnapshot), { recursive: true });
+            copyFileSync(genesisFile, ownSnapshot);
+          }
           const env = i === 0 ? { FAUCET_PRV_KEY: toHex(faucetSeed) } : {};
           const node = new StingerNode(config, { baseDir, log: log.child({ node: i }), env });
           nodes.push(node);
