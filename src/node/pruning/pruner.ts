@@ -5,6 +5,7 @@ import { PAYLOAD_INDEXATION, PAYLOAD_TRANSACTION } from "../../protocol/types.ts
 import type { Ledger } from "../ledger/ledger.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import { arrivalKey, type Store } from "../store/store.ts";
+import { messagesReferencedBy } from "../tangle/milestone-cone.ts";
 import { parentsOf } from "../tangle/tangle.ts";
 
 export interface PruneOptions {
@@ -101,22 +102,7 @@ export class Pruner {
   /** One milestone's history, inside a write transaction (reads see its own writes). */
   private pruneMilestone(index: number): PruneStepResult {
     const { store } = this;
-    const doomed = new Map<string, Uint8Array>();
-    const ms = store.getMilestone(index);
-    if (ms) {
-      const stack = [ms.messageId];
-      while (stack.length > 0) {
-        const id = stack.pop()!;
-        const key = toHex(id);
-        if (doomed.has(key)) continue;
-        const meta = store.getMeta(id);
-        if (meta?.r !== index) continue;
-        const bytes = store.getMessage(id);
-        if (!bytes) continue;
-        doomed.set(key, id);
-        for (const p of parentsOf(bytes)) stack.push(p.slice());
-      }
-    }
+    const doomed = messagesReferencedBy(store, index);
     // Arrived while this milestone (or an earlier one) was the confirmed one and never referenced:
     // below max depth by now, no milestone will reference them.
     for (const key of store.arrivals.getKeys({

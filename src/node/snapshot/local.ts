@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { toHex } from "../../protocol/hex.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Store } from "../store/store.ts";
-import { parentsOf } from "../tangle/tangle.ts";
+import { messagesReferencedBy } from "../tangle/milestone-cone.ts";
 import { type SnapshotOutput, type WriteSnapshotResult, writeSnapshotFile } from "./snapshot-file.ts";
 
 export interface LocalSnapshotOptions {
@@ -23,19 +23,7 @@ export interface LocalSnapshotOptions {
 export function solidEntryPointsAt(store: Store, index: number, belowMaxDepth: number): Uint8Array[] {
   const seps = new Map<string, Uint8Array>();
   for (let i = Math.max(1, index - belowMaxDepth + 1); i <= index; i++) {
-    const ms = store.getMilestone(i);
-    if (!ms) continue;
-    const stack = [ms.messageId];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      const key = toHex(id);
-      if (seps.has(key)) continue;
-      const meta = store.getMeta(id);
-      const bytes = meta?.r === i ? store.getMessage(id) : undefined;
-      if (!bytes) continue;
-      seps.set(key, id.slice());
-      for (const p of parentsOf(bytes)) stack.push(p);
-    }
+    for (const [key, id] of messagesReferencedBy(store, i)) seps.set(key, id);
   }
   // Entry points this node has itself (from pruning or its own start from a snapshot) that are that recent.
   for (const { key, value } of store.solidEntryPoints.getRange())
