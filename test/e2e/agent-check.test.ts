@@ -3,9 +3,7 @@
 // loopback or private.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BIN, type RunningNode, removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
 import { freePort } from "../helpers/peers.ts";
