@@ -3,13 +3,13 @@ import { encodeAddress } from "../../protocol/bech32.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { payloadToJson } from "../../protocol/json.ts";
 import { deserializeMessage, deserializePayload } from "../../protocol/message.ts";
-import { PAYLOAD_INDEXATION, PAYLOAD_TRANSACTION, type ReceiptPayload } from "../../protocol/types.ts";
+import type { ReceiptPayload } from "../../protocol/types.ts";
 import { outputJson } from "../api/ledger-routes.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { LedgerOutput } from "../ledger/records.ts";
 import type { Store } from "../store/store.ts";
 import type { TangleEvents } from "../tangle/events.ts";
-import type { Tangle } from "../tangle/tangle.ts";
+import { indexationIndexOf, type Tangle } from "../tangle/tangle.ts";
 import type { MqttBroker } from "./broker.ts";
 
 export interface PublisherDeps {
@@ -23,15 +23,6 @@ export interface PublisherDeps {
 
 const ID = /^[0-9a-f]{64}$/;
 const OUTPUT_ID = /^[0-9a-f]{68}$/;
-
-/** The index of an indexation payload (also inside a transaction), read without decoding it all. */
-function indexOf(bytes: Uint8Array): Uint8Array | null {
-  const msg = deserializeMessage(bytes, { validate: false });
-  const p = msg.payload;
-  if (p?.type === PAYLOAD_INDEXATION) return p.index;
-  if (p?.type === PAYLOAD_TRANSACTION && p.essence.payload) return p.essence.payload.index;
-  return null;
-}
 
 /**
  * Turns tangle and ledger events into TIP-16 publishes with Hornet's payloads. Every publish asks the
@@ -86,7 +77,7 @@ export class EventPublisher {
     if (!this.synced()) return;
     broker.publish("messages", () => Buffer.from(bytes));
     if (broker.subscriptions.hasAnyUnder("messages/indexation")) {
-      const index = indexOf(bytes);
+      const index = indexationIndexOf(deserializeMessage(bytes, { validate: false }).payload);
       if (index) broker.publish(`messages/indexation/${toHex(index)}`, () => Buffer.from(bytes));
     }
   }

@@ -1,12 +1,11 @@
 import type { Logger } from "pino";
 import { toHex } from "../../protocol/hex.ts";
 import { deserializeMessage } from "../../protocol/message.ts";
-import { PAYLOAD_INDEXATION, PAYLOAD_TRANSACTION } from "../../protocol/types.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import { arrivalKey, type Store } from "../store/store.ts";
 import { messagesReferencedBy } from "../tangle/milestone-cone.ts";
-import { parentsOf } from "../tangle/tangle.ts";
+import { indexationIndexOf, parentsOf } from "../tangle/tangle.ts";
 
 export interface PruneOptions {
   /** also remove the receipts of pruned milestones (Hornet's pruning.pruneReceipts) */
@@ -21,14 +20,6 @@ export interface PruneStepResult {
 
 const NO_ID = new Uint8Array(32);
 
-/** The indexation key a message is filed under, if any (its own payload, or its transaction's). */
-function indexOf(bytes: Uint8Array): Uint8Array | null {
-  const p = deserializeMessage(bytes, { validate: false }).payload;
-  if (p?.type === PAYLOAD_INDEXATION) return p.index;
-  if (p?.type === PAYLOAD_TRANSACTION && p.essence.payload) return p.essence.payload.index;
-  return null;
-}
-
 /**
  * Removes the tangle's history below a milestone index, one milestone per write transaction so API
  * reads and ingest interleave with it: the messages that milestone referenced (found by walking its
@@ -41,6 +32,8 @@ function indexOf(bytes: Uint8Array): Uint8Array | null {
 export class Pruner {
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** prune runs queued or under way */
+  private pending = 0;
 
   constructor(
     private readonly store: Store,
@@ -57,15 +50,17 @@ export class Pruner {
   }
 
   /** True while a prune run is queued or under way. */
-  busy = false;
+  get busy(): boolean {
+    return this.pending > 0;
+  }
 
   /**
    * Prunes every milestone up to `target` (runs are queued, one at a time). Resolves with the pruning
    * index reached; the caller decides how far is safe (below max depth, the keep window).
    */
   pruneTo(target: number): Promise<number> {
+    this.pending++;
     const run = this.running.then(async () => {
-      this.busy = true;
       try {
         const started = this.store.pruningIndex;
         let messages = 0;
@@ -86,7 +81,7 @@ export class Pruner {
           );
         return reached;
       } finally {
-        this.busy = false;
+        this.pending--;
       }
     });
     this.running = run.catch(() => undefined);
@@ -137,7 +132,7 @@ export class Pruner {
           store.solidEntryPoints.remove(p.slice());
         }
       }
-      const ix = indexOf(bytes);
+      const ix = indexationIndexOf(deserializeMessage(bytes, { validate: false }).payload);
       if (ix) store.indexation.remove(ix, id);
       store.messages.remove(id);
       store.metadata.remove(id);

@@ -53,6 +53,13 @@ export function milestoneIndexOf(bytes: Uint8Array): number | null {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(at + 4, true);
 }
 
+/** The index a message is filed under: its indexation payload's, or the one inside its transaction. */
+export function indexationIndexOf(payload: Message["payload"]): Uint8Array | null {
+  if (payload?.type === PAYLOAD_INDEXATION) return payload.index;
+  if (payload?.type === PAYLOAD_TRANSACTION && payload.essence.payload) return payload.essence.payload.index;
+  return null;
+}
+
 export interface KeyRange {
   key: Uint8Array;
   start: number;
@@ -252,12 +259,7 @@ export class Tangle {
         throw invalid("invalid message: parents are below max depth");
       }
     }
-    const index =
-      payload?.type === PAYLOAD_INDEXATION
-        ? payload.index
-        : payload?.type === PAYLOAD_TRANSACTION && payload.essence.payload
-          ? payload.essence.payload.index
-          : null;
+    const index = indexationIndexOf(payload);
     const milestone =
       payload?.type === PAYLOAD_MILESTONE
         ? { index: payload.index, timestamp: Number(payload.timestamp) }
@@ -291,7 +293,7 @@ export class Tangle {
     const { store } = this;
     if (store.messages.doesExist(id)) return null;
     const roots = this.coneRoots(parents);
-    const missing = parents.filter((p) => !this.isEntryPoint(p) && !store.messages.doesExist(p));
+    const missing = parents.filter((p) => !store.messages.doesExist(p) && !this.isEntryPoint(p));
     store.messages.put(id, bytes);
     store.arrivals.put(arrivalKey(this.cmi, id), true);
     store.metadata.put(id, roots ? { s: true, y: roots.y, o: roots.o } : { s: false, y: 0, o: 0 });
