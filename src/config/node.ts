@@ -196,11 +196,11 @@ export const nodeConfigSchema = z
       .object({
         /** the full snapshot a node with an empty database starts from (the genesis, or a local snapshot) */
         fullPath: z.string().default("snapshots/full_snapshot.bin"),
-        /** Hornet's delta snapshot file: read when present at start; stinger writes full snapshots only */
+        /** the delta snapshot on top of the full one: read at start when present, written between full ones */
         deltaPath: z.string().default("snapshots/delta_snapshot.bin"),
-        /** Hornet's: kept for config compatibility (stinger writes no delta snapshots) */
+        /** a delta snapshot this big (percent of the full one) makes the next snapshot full; 0: always delta */
         deltaSizeThresholdPercentage: z.number().min(0).max(100).default(50),
-        /** milestones between local snapshots (written to fullPath, replacing it atomically) */
+        /** milestones between local snapshots (written to fullPath or deltaPath, replacing it atomically) */
         interval: z
           .object({
             synced: z.number().int().min(1).default(50),
@@ -208,8 +208,8 @@ export const nodeConfigSchema = z
           })
           .strict()
           .prefault({}),
-        /** Hornet's: kept for config compatibility (stinger snapshots at the confirmed milestone) */
-        depth: z.number().int().min(1).default(50),
+        /** a snapshot's solid entry points are this many milestones below the confirmed one */
+        depth: z.number().int().min(0).default(50),
         /** where a node with an empty database and no fullPath file downloads its snapshot */
         downloadURLs: z
           .array(

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -8,6 +8,7 @@ import { joinHostPort, splitHostPort } from "../config/common.ts";
 import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
+import { verifyMilestone } from "../protocol/milestone.ts";
 import { StingerError } from "../util/errors.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
 import { VERSION } from "../version.ts";
@@ -28,7 +29,7 @@ import { PowPool } from "./pow/pool.ts";
 import { Pruner } from "./pruning/pruner.ts";
 import { PruningSchedule } from "./pruning/schedule.ts";
 import { downloadSnapshot } from "./snapshot/download.ts";
-import { importFullSnapshot } from "./snapshot/import.ts";
+import { importSnapshots } from "./snapshot/import.ts";
 import { SnapshotSchedule } from "./snapshot/schedule.ts";
 import { Store } from "./store/store.ts";
 import { TangleEvents } from "./tangle/events.ts";
@@ -122,10 +123,13 @@ export class StingerNode {
       this.ledger,
       this.tangle,
       {
-        path: at(config.snapshots.fullPath),
+        fullPath: at(config.snapshots.fullPath),
+        deltaPath: at(config.snapshots.deltaPath),
         networkId,
         intervalSynced: config.snapshots.interval.synced,
         intervalUnsynced: config.snapshots.interval.unsynced,
+        depth: config.snapshots.depth,
+        deltaSizeThresholdPercentage: config.snapshots.deltaSizeThresholdPercentage,
         belowMaxDepth: tipsel.belowMaxDepth,
       },
       log.child({ module: "snapshot" }),
@@ -260,42 +264,68 @@ export class StingerNode {
 
   /**
    * A new database starts from the full snapshot at `snapshots.fullPath` (the genesis, or a local
-   * snapshot of a running node), downloaded first from `snapshots.downloadURLs` when the file is not
-   * there. Without one the ledger starts empty, so every transaction conflicts ("input not found"), as
-   * on a node that was never given the network's ledger.
+   * snapshot of a running node) and the delta snapshot at `snapshots.deltaPath` when there is one,
+   * downloaded first from `snapshots.downloadURLs` when the full file is not there. Without one the
+   * ledger starts empty, so every transaction conflicts ("input not found"), as on a node that was
+   * never given the network's ledger.
    */
   private async initLedger(): Promise<void> {
     if (this.ledger.initialized) return;
     const log = this.runtime.log;
-    const { snapshots } = this.config;
-    const path = resolve(this.runtime.baseDir, snapshots.fullPath);
-    if (!existsSync(path)) {
-      for (const source of snapshots.downloadURLs) {
-        try {
-          const bytes = await downloadSnapshot(source.full, path, {
-            maxBytes: MAX_SNAPSHOT_DOWNLOAD_BYTES,
-            sha256: source.sha256,
-            timeoutMs: 10 * 60_000,
-          });
-          log.info({ url: source.full, bytes }, "snapshot downloaded");
-          break;
-        } catch (err) {
-          log.warn({ err: (err as Error).message }, "snapshot download failed; trying the next URL");
-        }
-      }
-    }
-    if (existsSync(path)) {
-      const t0 = performance.now();
-      const r = await importFullSnapshot(path, this.store, this.ledger, {
-        networkId: networkIdFromName(this.config.protocol.networkID),
-      });
-      log.info(
-        { path, ...r, treasury: String(r.treasury), ms: Math.round(performance.now() - t0) },
-        "database initialized from the full snapshot",
-      );
+    const { snapshots, protocol } = this.config;
+    const fullPath = resolve(this.runtime.baseDir, snapshots.fullPath);
+    const deltaPath = resolve(this.runtime.baseDir, snapshots.deltaPath);
+    if (!existsSync(fullPath)) await this.downloadSnapshots(fullPath, deltaPath);
+    if (!existsSync(fullPath)) {
+      log.warn({ path: fullPath }, "no snapshot file: the ledger starts empty and holds no tokens");
       return;
     }
-    log.warn({ path }, "no snapshot file: the ledger starts empty and holds no tokens");
+    const keyRanges = protocol.publicKeyRanges;
+    const t0 = performance.now();
+    const r = await importSnapshots(fullPath, deltaPath, this.store, this.ledger, {
+      networkId: networkIdFromName(protocol.networkID),
+      checkMilestone: (ms) =>
+        verifyMilestone(ms, {
+          applicableKeys: keyRanges
+            .filter((k) => k.start <= ms.index && (k.end === 0 || ms.index <= k.end))
+            .map((k) => k.key),
+          threshold: protocol.milestonePublicKeyCount,
+        }),
+    });
+    if (r.staleDelta) log.warn({ path: deltaPath }, `delta snapshot not used: ${r.staleDelta}`);
+    log.info(
+      { fullPath, ...r, treasury: String(r.treasury), ms: Math.round(performance.now() - t0) },
+      "database initialized from the snapshot",
+    );
+  }
+
+  /** The first of snapshots.downloadURLs that delivers (the delta is optional; a failed one is skipped). */
+  private async downloadSnapshots(fullPath: string, deltaPath: string): Promise<void> {
+    const log = this.runtime.log;
+    const limits = { maxBytes: MAX_SNAPSHOT_DOWNLOAD_BYTES, timeoutMs: 10 * 60_000 };
+    for (const source of this.config.snapshots.downloadURLs) {
+      try {
+        const bytes = await downloadSnapshot(source.full, fullPath, { ...limits, sha256: source.sha256 });
+        log.info({ url: source.full, bytes }, "full snapshot downloaded");
+        // A delta left here belongs to some other full snapshot.
+        rmSync(deltaPath, { force: true });
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "snapshot download failed; trying the next URL");
+        continue;
+      }
+      if (source.delta) {
+        try {
+          const bytes = await downloadSnapshot(source.delta, deltaPath, limits);
+          log.info({ url: source.delta, bytes }, "delta snapshot downloaded");
+        } catch (err) {
+          log.warn(
+            { err: (err as Error).message },
+            "delta snapshot download failed; starting from the full one",
+          );
+        }
+      }
+      return;
+    }
   }
 
   /** Hornet's control routes: what may be pruned and snapshotted now. */

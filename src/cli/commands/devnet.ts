@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { gatewayConfigSchema } from "../../config/gateway.ts";
@@ -218,11 +218,20 @@ export function registerDevnet(program: Command): void {
           const config = parseConfig(nodeConfigSchema, input, "devnet");
           const baseDir = i === 0 ? dataDir : join(dataDir, `node${i}`);
           mkdirSync(baseDir, { recursive: true, mode: 0o700 });
-          // A node new to this DIR starts from node 0's latest snapshot (the genesis until it has one).
+          // A node new to this DIR starts from node 0's latest snapshots (the genesis until it has one):
+          // the full one first, so a delta node 0 writes meanwhile still follows it (or is left out).
           const ownSnapshot = resolve(baseDir, config.snapshots.fullPath);
           if (i > 0 && !existsSync(join(baseDir, config.db.path)) && !existsSync(ownSnapshot)) {
             mkdirSync(dirname(ownSnapshot), { recursive: true });
             copyFileSync(genesisFile, ownSnapshot);
+            const delta = resolve(dataDir, nodes[0]!.config.snapshots.deltaPath);
+            const ownDelta = resolve(baseDir, config.snapshots.deltaPath);
+            rmSync(ownDelta, { force: true });
+            try {
+              copyFileSync(delta, ownDelta);
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+            }
           }
           const env = i === 0 ? { FAUCET_PRV_KEY: toHex(faucetSeed) } : {};
           const node = new StingerNode(config, { baseDir, log: log.child({ node: i }), env });

@@ -1,62 +1,146 @@
+import { existsSync } from "node:fs";
+import type { MilestonePayload } from "../../protocol/types.ts";
 import { StingerError } from "../../util/errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
-import type { LedgerOutput } from "../ledger/records.ts";
 import type { Store } from "../store/store.ts";
-import { openSnapshotFile } from "./snapshot-file.ts";
+import { SnapshotLedger } from "./ledger-replay.ts";
+import { openSnapshotFile, type SnapshotHeader } from "./snapshot-file.ts";
+
+export interface ImportOptions {
+  networkId: bigint;
+  /** throws when a diff's milestone is not signed by the coordinator */
+  checkMilestone: (ms: MilestonePayload) => void;
+}
+
+export interface ImportResult {
+  /** the milestone the node continues from: the last snapshot's solid entry point index */
+  index: number;
+  outputs: number;
+  solidEntryPoints: number;
+  milestoneDiffs: number;
+  treasury: bigint;
+  /** whether a delta snapshot was applied on top of the full one */
+  delta: boolean;
+  /** a delta snapshot older than the full one (left by a stop between writing the two): not used */
+  staleDelta?: string;
+}
+
+function invalid(path: string, message: string): StingerError {
+  return new StingerError("SNAPSHOT_INVALID", `${path}: ${message}`);
+}
+
+function checkNetwork(path: string, header: SnapshotHeader, networkId: bigint): void {
+  if (header.networkId !== networkId) {
+    throw invalid(path, `snapshot of network ID ${header.networkId}, this node's is ${networkId}`);
+  }
+}
 
 /**
  * Initializes an empty database from a full snapshot file (the genesis snapshot, or a local snapshot of
- * a running network): its unspent outputs and treasury at its ledger index, its solid entry points, and
- * the confirmed milestone index the node continues from, all in one transaction. The file is checked as
- * it is read (supply, duplicates, truncation); a snapshot of another network is refused.
+ * a running network) and, when `deltaPath` holds one that follows it, a delta snapshot: the full
+ * snapshot's ledger rolled back by its milestone diffs to its solid entry point index, then moved
+ * forward by the delta's diffs; the last file's solid entry points; and the milestone index the node
+ * continues from, all in one transaction (a kill during the load leaves the database empty). Every
+ * entry is checked as it is read (supply, duplicates, truncation, the milestone chain and signatures).
  */
-export async function importFullSnapshot(
-  path: string,
+export async function importSnapshots(
+  fullPath: string,
+  deltaPath: string | undefined,
   store: Store,
   ledger: Ledger,
-  opts: { networkId: bigint },
-): Promise<{ ledgerIndex: number; outputs: number; solidEntryPoints: number; treasury: bigint }> {
-  const reader = await openSnapshotFile(path);
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  let seps: Uint8Array[] = [];
+  let diffs = 0;
+  const full = await openSnapshotFile(fullPath);
+  let replay: SnapshotLedger;
   try {
-    const { header } = reader;
-    if (header.type !== "full") throw new StingerError("SNAPSHOT_INVALID", `${path}: not a full snapshot`);
-    if (header.networkId !== opts.networkId) {
-      throw new StingerError(
-        "SNAPSHOT_INVALID",
-        `${path}: snapshot of network ID ${header.networkId}, this node's is ${opts.networkId}`,
+    const { header } = full;
+    if (header.type !== "full") throw invalid(fullPath, "not a full snapshot");
+    checkNetwork(fullPath, header, opts.networkId);
+    if (header.sepMilestoneIndex > header.ledgerMilestoneIndex) {
+      throw invalid(
+        fullPath,
+        `solid entry point index ${header.sepMilestoneIndex} is above the ledger index ${header.ledgerMilestoneIndex}`,
       );
     }
-    const seps: Uint8Array[] = [];
-    for await (const sep of reader.solidEntryPoints()) seps.push(sep.slice());
-    const outputs: LedgerOutput[] = [];
-    for await (const o of reader.outputs()) outputs.push({ ...o, bookedAt: header.ledgerMilestoneIndex });
-    let diffs = 0;
-    for await (const _d of reader.milestoneDiffs()) diffs++;
-    await reader.finish();
-    if (diffs > 0 || header.sepMilestoneIndex !== header.ledgerMilestoneIndex) {
-      throw new StingerError(
-        "SNAPSHOT_INVALID",
-        `${path}: full snapshots with milestone diffs (ledger index ${header.ledgerMilestoneIndex}, SEP index ${header.sepMilestoneIndex}) are not supported yet`,
+    for await (const sep of full.solidEntryPoints()) seps.push(sep);
+    replay = new SnapshotLedger(fullPath, header.ledgerMilestoneIndex, header.treasury!, opts.checkMilestone);
+    for await (const o of full.outputs()) replay.add(o, header.ledgerMilestoneIndex);
+    for await (const d of full.milestoneDiffs()) {
+      replay.rollback(d);
+      diffs++;
+    }
+    await full.finish();
+    if (replay.index !== header.sepMilestoneIndex) {
+      throw invalid(
+        fullPath,
+        `its milestone diffs end at ${replay.index}, not at the solid entry point index ${header.sepMilestoneIndex}`,
       );
     }
-    const treasury = header.treasury ?? { milestoneId: new Uint8Array(32), amount: 0n };
-    const index = header.ledgerMilestoneIndex;
-    await ledger.loadSnapshot(outputs, treasury, index, () => {
-      for (const id of seps) store.solidEntryPoints.put(id, header.sepMilestoneIndex);
-      if (index > 0) {
-        // Nothing below the snapshot is here: the node continues from it and asks peers for what follows.
-        store.state.put("node", { latestMilestoneIndex: index, confirmedMilestoneIndex: index });
-        store.state.put("pruningIndex", index);
-        store.state.put("snapshotIndex", index);
-      }
-    });
-    return {
-      ledgerIndex: index,
-      outputs: outputs.length,
-      solidEntryPoints: seps.length,
-      treasury: treasury.amount,
-    };
   } finally {
-    await reader.close();
+    await full.close();
   }
+
+  let delta = false;
+  let staleDelta: string | undefined;
+  if (deltaPath !== undefined && existsSync(deltaPath)) {
+    const reader = await openSnapshotFile(deltaPath);
+    try {
+      const { header } = reader;
+      if (header.type !== "delta") throw invalid(deltaPath, "not a delta snapshot");
+      checkNetwork(deltaPath, header, opts.networkId);
+      if (header.sepMilestoneIndex <= replay.index) {
+        staleDelta = `${deltaPath} ends at milestone ${header.sepMilestoneIndex}, the full snapshot at ${replay.index}`;
+      } else if (header.ledgerMilestoneIndex !== replay.index) {
+        throw invalid(
+          deltaPath,
+          `delta snapshot follows milestone ${header.ledgerMilestoneIndex}, the full snapshot ends at ${replay.index}`,
+        );
+      }
+      if (staleDelta === undefined) {
+        replay.source = deltaPath;
+        const deltaSeps: Uint8Array[] = [];
+        for await (const sep of reader.solidEntryPoints()) deltaSeps.push(sep);
+        for await (const d of reader.milestoneDiffs()) {
+          replay.forward(d);
+          diffs++;
+        }
+        await reader.finish();
+        if (replay.index !== header.sepMilestoneIndex) {
+          throw invalid(
+            deltaPath,
+            `its milestone diffs end at ${replay.index}, not at the solid entry point index ${header.sepMilestoneIndex}`,
+          );
+        }
+        seps = deltaSeps;
+        delta = true;
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+  replay.checkSupply();
+  if (seps.length === 0 && replay.index > 0) throw invalid(fullPath, "no solid entry points");
+
+  const index = replay.index;
+  const outputs = [...replay.outputs()];
+  await ledger.loadSnapshot(outputs, replay.treasury, index, () => {
+    for (const id of seps) store.solidEntryPoints.put(id, index);
+    if (index > 0) {
+      // Nothing below the snapshot is here: the node continues from it and asks peers for what follows.
+      store.state.put("node", { latestMilestoneIndex: index, confirmedMilestoneIndex: index });
+      store.state.put("pruningIndex", index);
+      store.state.put("snapshotIndex", index);
+    }
+  });
+  return {
+    index,
+    outputs: outputs.length,
+    solidEntryPoints: seps.length,
+    milestoneDiffs: diffs,
+    treasury: replay.treasury.amount,
+    delta,
+    staleDelta,
+  };
 }

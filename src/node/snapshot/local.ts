@@ -1,18 +1,30 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { toHex } from "../../protocol/hex.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Store } from "../store/store.ts";
 import { messagesReferencedBy } from "../tangle/milestone-cone.ts";
-import { type SnapshotOutput, type WriteSnapshotResult, writeSnapshotFile } from "./snapshot-file.ts";
+import { snapshotMilestoneDiff } from "./milestone-diffs.ts";
+import {
+  openSnapshotFile,
+  type SnapshotMilestoneDiff,
+  type SnapshotOutput,
+  type WriteSnapshotResult,
+  writeSnapshotFile,
+} from "./snapshot-file.ts";
 
 export interface LocalSnapshotOptions {
   path: string;
   networkId: bigint;
-  /** the confirmed milestone index: the snapshot's ledger and solid entry point index */
+  /** the snapshot's solid entry point index: at most the confirmed milestone index */
   index: number;
   /** how many milestones' cones become solid entry points (tipsel.belowMaxDepth) */
   belowMaxDepth: number;
+}
+
+export interface DeltaSnapshotOptions extends LocalSnapshotOptions {
+  /** the solid entry point index of the full snapshot the delta follows */
+  fullIndex: number;
 }
 
 /**
@@ -31,21 +43,29 @@ export function solidEntryPointsAt(store: Store, index: number, belowMaxDepth: n
   return [...seps.values()].sort((a, b) => Buffer.compare(a, b));
 }
 
+function* storedDiffs(store: Store, ledger: Ledger, from: number, to: number, step: 1 | -1) {
+  for (let i = from; step > 0 ? i <= to : i >= to; i += step) yield snapshotMilestoneDiff(store, ledger, i);
+}
+
+function timestampAt(store: Store, index: number): number {
+  return store.getMilestone(index)?.timestamp ?? Math.floor(Date.now() / 1000);
+}
+
 /**
- * Writes a full snapshot (Hornet's format) of the ledger as confirmed at `index`, with solid entry point
- * index = ledger index, so it carries no milestone diffs. The caller holds confirmations back while it
- * runs (the ledger must not move under the output stream); the file appears atomically.
+ * Writes a full snapshot (Hornet's format) with the ledger as confirmed now and solid entry points at
+ * `index` (the confirmed index minus snapshots.depth): the milestone diffs in between, newest first,
+ * let a reader roll the ledger back to `index`. The caller holds confirmations back while it runs (the
+ * ledger must not move under the output stream); the file appears atomically.
  */
-export async function writeLocalSnapshot(
+export async function writeFullSnapshot(
   store: Store,
   ledger: Ledger,
   opts: LocalSnapshotOptions,
 ): Promise<WriteSnapshotResult> {
-  if (ledger.index !== opts.index)
+  if (opts.index > ledger.index)
     throw new Error(`ledger at ${ledger.index}, snapshot asked at ${opts.index}`);
   mkdirSync(dirname(opts.path), { recursive: true });
   const seps = solidEntryPointsAt(store, opts.index, opts.belowMaxDepth);
-  const ms = store.getMilestone(opts.index);
   function* outputs(): Generator<SnapshotOutput> {
     for (const o of ledger.unspentOutputs())
       yield {
@@ -60,12 +80,62 @@ export async function writeLocalSnapshot(
     opts.path,
     {
       type: "full",
-      timestamp: ms?.timestamp ?? Math.floor(Date.now() / 1000),
+      timestamp: timestampAt(store, opts.index),
       networkId: opts.networkId,
       sepMilestoneIndex: opts.index,
-      ledgerMilestoneIndex: opts.index,
+      ledgerMilestoneIndex: ledger.index,
       treasury: ledger.treasury(),
     },
-    { solidEntryPoints: seps, outputs: outputs(), milestoneDiffs: [] },
+    {
+      solidEntryPoints: seps,
+      outputs: outputs(),
+      milestoneDiffs: storedDiffs(store, ledger, ledger.index, opts.index + 1, -1),
+    },
   );
+}
+
+/**
+ * Writes a delta snapshot: solid entry points at `index` and the milestone diffs from the full
+ * snapshot's index up to it, taken from the delta snapshot already at `path` (when it follows the same
+ * full snapshot) and then from the database, so they survive pruning. The file appears atomically.
+ */
+export async function writeDeltaSnapshot(
+  store: Store,
+  ledger: Ledger,
+  opts: DeltaSnapshotOptions,
+): Promise<WriteSnapshotResult> {
+  mkdirSync(dirname(opts.path), { recursive: true });
+  const seps = solidEntryPointsAt(store, opts.index, opts.belowMaxDepth);
+  const previous = existsSync(opts.path)
+    ? await openSnapshotFile(opts.path).catch(() => undefined)
+    : undefined;
+  const reuse =
+    previous !== undefined &&
+    previous.header.type === "delta" &&
+    previous.header.networkId === opts.networkId &&
+    previous.header.ledgerMilestoneIndex === opts.fullIndex &&
+    previous.header.sepMilestoneIndex < opts.index;
+  async function* diffs(): AsyncGenerator<SnapshotMilestoneDiff> {
+    let from = opts.fullIndex + 1;
+    if (reuse) {
+      for await (const d of previous.milestoneDiffs()) yield d;
+      from = previous.header.sepMilestoneIndex + 1;
+    }
+    yield* storedDiffs(store, ledger, from, opts.index, 1);
+  }
+  try {
+    return await writeSnapshotFile(
+      opts.path,
+      {
+        type: "delta",
+        timestamp: timestampAt(store, opts.index),
+        networkId: opts.networkId,
+        sepMilestoneIndex: opts.index,
+        ledgerMilestoneIndex: opts.fullIndex,
+      },
+      { solidEntryPoints: seps, milestoneDiffs: diffs() },
+    );
+  } finally {
+    await previous?.close();
+  }
 }
