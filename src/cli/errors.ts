@@ -1,10 +1,17 @@
 import { ConfigError } from "../config/load.ts";
+import { StingerError } from "../util/errors.ts";
+
+/** Errors about a file the operator gave (a snapshot to start from): bad input, exit code 2. */
+const INPUT_ERRORS = new Set(["SNAPSHOT_INVALID"]);
 
 /** A mistake in what the operator asked for: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
 export function fail(err: unknown, debug = false): never {
-  const usage = err instanceof UsageError || err instanceof ConfigError;
+  const usage =
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    (err instanceof StingerError && INPUT_ERRORS.has(err.code));
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`stinger: ${message}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -18,8 +18,21 @@ export const DEFAULT_PUBLIC_ROUTES = [
   "^/api/v1/addresses/(ed25519/)?[^/]+(/outputs)?$",
   "/api/v1/treasury",
   "/api/v1/receipts*",
+  // the local snapshot files, for nodes joining from this one (snapshots.downloadURLs)
+  "/api/plugins/snapshots/*",
 ];
 export const DEFAULT_PROTECTED_ROUTES = ["/api/v1/*", "/api/plugins/*"];
+
+const snapshotURL = z
+  .string()
+  .url()
+  .refine((u) => {
+    const { protocol, hostname } = new URL(u);
+    if (protocol === "https:") return true;
+    const loopback =
+      hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+    return protocol === "http:" && loopback;
+  }, "must be https (plain http only on loopback)");
 
 export const nodeConfigSchema = z
   .object({
@@ -215,18 +228,8 @@ export const nodeConfigSchema = z
           .array(
             z
               .object({
-                full: z
-                  .string()
-                  .url()
-                  .refine(
-                    (u) =>
-                      u.startsWith("https://") ||
-                      u.startsWith("http://127.") ||
-                      u.startsWith("http://[::1]") ||
-                      u.startsWith("http://localhost"),
-                    "must be https (plain http only on loopback)",
-                  ),
-                delta: z.string().url().optional(),
+                full: snapshotURL,
+                delta: snapshotURL.optional(),
                 /** SHA-256 of the full snapshot file, hex */
                 sha256: hex32.optional(),
               })

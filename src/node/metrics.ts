@@ -121,7 +121,7 @@ export function createNodeMetrics(registry = new Registry()) {
     }),
     databaseBytes: new Gauge({
       name: "stinger_node_database_bytes",
-      help: "Database size: file (its high-water mark) and used (pages holding data)",
+      help: "Database size: file (its high-water mark), used (pages holding data), and of those tangle (history pruning bounds) and ledger (unspent outputs)",
       labelNames: ["kind"],
       registers: r,
     }),

@@ -31,12 +31,22 @@ import { PruningSchedule } from "./pruning/schedule.ts";
 import { downloadSnapshot } from "./snapshot/download.ts";
 import { importSnapshots } from "./snapshot/import.ts";
 import { SnapshotSchedule } from "./snapshot/schedule.ts";
+import { readSnapshotHeader, removeStaleSnapshotTemps } from "./snapshot/snapshot-file.ts";
 import { Store } from "./store/store.ts";
 import { TangleEvents } from "./tangle/events.ts";
 import { RateMeter } from "./tangle/rates.ts";
 import { Tangle } from "./tangle/tangle.ts";
 
 export { VERSION };
+
+export interface DatabaseSize {
+  /** the data file's size */
+  file: number;
+  /** bytes in use: tangle + ledger */
+  used: number;
+  tangle: number;
+  ledger: number;
+}
 
 /** A snapshot download larger than this is refused (a mainnet full snapshot was some hundred MB). */
 const MAX_SNAPSHOT_DOWNLOAD_BYTES = 4 * 1024 ** 3;
@@ -299,32 +309,50 @@ export class StingerNode {
     );
   }
 
-  /** The first of snapshots.downloadURLs that delivers (the delta is optional; a failed one is skipped). */
+  /**
+   * The first of snapshots.downloadURLs that delivers. A delta that does not follow the full snapshot
+   * (the source wrote a new full one between the two downloads) is fetched again, then left out.
+   */
   private async downloadSnapshots(fullPath: string, deltaPath: string): Promise<void> {
     const log = this.runtime.log;
     const limits = { maxBytes: MAX_SNAPSHOT_DOWNLOAD_BYTES, timeoutMs: 10 * 60_000 };
     for (const source of this.config.snapshots.downloadURLs) {
-      try {
-        const bytes = await downloadSnapshot(source.full, fullPath, { ...limits, sha256: source.sha256 });
-        log.info({ url: source.full, bytes }, "full snapshot downloaded");
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          const bytes = await downloadSnapshot(source.full, fullPath, { ...limits, sha256: source.sha256 });
+          log.info({ url: source.full, bytes }, "full snapshot downloaded");
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, "snapshot download failed; trying the next URL");
+          break;
+        }
         // A delta left here belongs to some other full snapshot.
         rmSync(deltaPath, { force: true });
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, "snapshot download failed; trying the next URL");
-        continue;
-      }
-      if (source.delta) {
+        if (!source.delta) return;
         try {
           const bytes = await downloadSnapshot(source.delta, deltaPath, limits);
-          log.info({ url: source.delta, bytes }, "delta snapshot downloaded");
+          const [full, delta] = await Promise.all([
+            readSnapshotHeader(fullPath),
+            readSnapshotHeader(deltaPath),
+          ]);
+          if (delta.header.ledgerMilestoneIndex === full.header.sepMilestoneIndex) {
+            log.info({ url: source.delta, bytes }, "delta snapshot downloaded");
+            return;
+          }
+          rmSync(deltaPath, { force: true });
+          log.warn(
+            { url: source.delta, attempt },
+            "the delta snapshot follows another full snapshot; downloading both again",
+          );
         } catch (err) {
+          rmSync(deltaPath, { force: true });
           log.warn(
             { err: (err as Error).message },
             "delta snapshot download failed; starting from the full one",
           );
+          return;
         }
       }
-      return;
+      if (existsSync(fullPath)) return;
     }
   }
 
@@ -355,17 +383,31 @@ export class StingerNode {
     };
   }
 
-  /** The database's file size and the bytes its records use (see Store.size). */
-  databaseSize(): { file: number; used: number } {
-    const size = this.store.size([...this.store.databases(), ...this.ledger.databases()]);
-    this.metrics.databaseBytes.set({ kind: "file" }, size.file);
-    this.metrics.databaseBytes.set({ kind: "used" }, size.used);
+  /**
+   * The database's file size and the bytes its records use (see Store.size): in all, the tangle's
+   * history (what pruning bounds) and the ledger (the unspent outputs, which grow with the network).
+   */
+  databaseSize(): DatabaseSize {
+    const tangle = this.store.size(this.store.databases());
+    const ledger = this.store.size(this.ledger.databases());
+    const size = {
+      file: tangle.file,
+      used: tangle.used + ledger.used,
+      tangle: tangle.used,
+      ledger: ledger.used,
+    };
+    for (const kind of ["file", "used", "tangle", "ledger"] as const)
+      this.metrics.databaseBytes.set({ kind }, size[kind]);
     return size;
   }
 
   async start(): Promise<void> {
     const { config } = this;
     const log = this.runtime.log;
+    for (const file of [config.snapshots.fullPath, config.snapshots.deltaPath]) {
+      const removed = await removeStaleSnapshotTemps(resolve(this.runtime.baseDir, file));
+      if (removed > 0) log.warn({ file, removed }, "removed the temporary files of an interrupted snapshot");
+    }
     await this.initLedger();
     await this.tangle.start();
     const onConfirmed = ({ index }: { index: number }) => {
@@ -409,6 +451,11 @@ export class StingerNode {
       powJobsPerClient: config.restAPI.pow.maxJobsPerClient,
       trustedProxies: config.restAPI.trustedProxies,
       control: this.controlActions(),
+      databaseSize: () => this.databaseSize(),
+      snapshotFiles: {
+        full: resolve(this.runtime.baseDir, config.snapshots.fullPath),
+        delta: resolve(this.runtime.baseDir, config.snapshots.deltaPath),
+      },
     });
     if (this.mqtt) {
       await this.mqtt.start();

@@ -6,15 +6,17 @@
 // the same ledger state.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SingleNodeClient } from "@iota/iota.js";
+import { ensureDevCertificate } from "../../src/gateway/dev-cert.ts";
+import { readSnapshotHeader } from "../../src/node/snapshot/snapshot-file.ts";
 import { encodeAddress } from "../../src/protocol/bech32.ts";
 import { generateEd25519Seed } from "../../src/protocol/keys.ts";
 import { TOTAL_SUPPLY } from "../../src/protocol/params.ts";
 import { type ClusterNode, type GenesisCluster, startCluster } from "../helpers/cluster.ts";
-import { BIN, waitFor } from "../helpers/devnet.ts";
+import { BIN, removeDir, startGatewayWith, tempDir, waitFor } from "../helpers/devnet.ts";
 import {
   data,
   getJson,
@@ -31,9 +33,28 @@ import { wallet } from "../helpers/transactions.ts";
 
 const KEEP = 15;
 const SNAPSHOT_INTERVAL = 5;
+/** snapshots.depth: node 0's snapshots have their entry points this far below the confirmed milestone */
+const DEPTH = 2;
 const WALLETS = 6;
 
-const dbFileSize = (node: ClusterNode) => statSync(join(node.dir, "db", "data.mdb")).size;
+interface DbSize {
+  /** data.mdb's size on disk */
+  file: number;
+  /** pages the tangle's history uses (what pruning bounds) and the ledger's (unspent outputs grow) */
+  tangle: number;
+  ledger: number;
+}
+async function dbSize(node: ClusterNode): Promise<DbSize> {
+  const d = await data<{ tangleBytes: number; ledgerBytes: number }>(
+    `${node.url}/api/plugins/stinger/database`,
+    node.token,
+  );
+  return {
+    file: statSync(join(node.dir, "db", "data.mdb")).size,
+    tangle: d.tangleBytes,
+    ledger: d.ledgerBytes,
+  };
+}
 
 async function post(node: ClusterNode, path: string, body: unknown, token = node.token) {
   const r = await fetch(`${node.url}${path}`, {
@@ -62,7 +83,7 @@ describe("pruning and local snapshots", () => {
           i === 0
             ? { milestones: { enabled: true, maxMilestonesToKeep: KEEP }, size: { enabled: false } }
             : { size: { enabled: false } },
-        snapshots: { interval: { synced: i === 0 ? SNAPSHOT_INTERVAL : 100_000 } },
+        snapshots: { interval: { synced: i === 0 ? SNAPSHOT_INTERVAL : 100_000 }, depth: DEPTH },
       }),
     });
     nodes = cluster.nodes;
@@ -96,14 +117,14 @@ describe("pruning and local snapshots", () => {
     early = { id: mined.id, milestone: model.included.get(mined.id)!.milestone };
 
     const stream = new TransferStream(cluster, model, [0, 1, 0, 1], { maxInFlight: 8 });
-    const sizes: { cmi: number; pruned: number; kept: number }[] = [];
+    const sizes: { cmi: number; pruned: DbSize; kept: DbSize }[] = [];
     try {
       const until = early.milestone + 3 * KEEP + 2 * SNAPSHOT_INTERVAL;
       while ((await info(nodes[0]!)).confirmedMilestoneIndex < until) {
         sizes.push({
           cmi: (await info(nodes[0]!)).confirmedMilestoneIndex,
-          pruned: dbFileSize(nodes[0]!),
-          kept: dbFileSize(nodes[1]!),
+          pruned: await dbSize(nodes[0]!),
+          kept: await dbSize(nodes[1]!),
         });
         await new Promise((r) => setTimeout(r, 2000));
       }
@@ -120,7 +141,7 @@ describe("pruning and local snapshots", () => {
       `node 0: confirmed ${i0!.confirmedMilestoneIndex}, pruning index ${i0!.pruningIndex}; ${model.included.size} transfers`,
     );
     assert.ok(
-      i0!.pruningIndex >= i0!.confirmedMilestoneIndex - KEEP - SNAPSHOT_INTERVAL - 2,
+      i0!.pruningIndex >= i0!.confirmedMilestoneIndex - KEEP - SNAPSHOT_INTERVAL - DEPTH - 2,
       `node 0 pruned up to ${i0!.pruningIndex} at ${i0!.confirmedMilestoneIndex}\n${logs()}`,
     );
     assert.ok(i0!.pruningIndex > early.milestone);
@@ -168,57 +189,132 @@ describe("pruning and local snapshots", () => {
       assert.equal(BigInt(b.balance), model.balanceOf(w));
     }
 
-    // The pruned database stops growing once the window is full; the unpruned one keeps growing.
+    // Once the window is full the pruned node's history stops growing while the unpruned one's keeps
+    // growing; what its file still gains is the ledger (every transfer here adds an unspent output on
+    // average) and LMDB's free-page slack, so the file grows much less than the unpruned one's.
     const half = sizes.slice(Math.floor(sizes.length / 2));
-    const growth = (k: "pruned" | "kept") => half[half.length - 1]![k] - half[0]![k];
+    const growth = (node: "pruned" | "kept", k: keyof DbSize) =>
+      half[half.length - 1]![node][k] - half[0]![node][k];
+    const line = (node: "pruned" | "kept") =>
+      `file ${growth(node, "file")} B, history ${growth(node, "tangle")} B, ledger ${growth(node, "ledger")} B`;
     t.diagnostic(
-      `data file growth over the second half (milestones ${half[0]!.cmi}..${half[half.length - 1]!.cmi}): pruned ${growth("pruned")} B, unpruned ${growth("kept")} B`,
+      `growth over the second half (milestones ${half[0]!.cmi}..${half[half.length - 1]!.cmi}): pruned: ${line("pruned")}; unpruned: ${line("kept")}`,
     );
-    assert.ok(growth("kept") > 0, "the unpruned database grew");
+    const all = JSON.stringify(sizes);
+    assert.ok(growth("kept", "tangle") > 0, "the unpruned history grew");
     assert.ok(
-      growth("pruned") < growth("kept") / 4,
-      `the pruned database grew ${growth("pruned")} B against ${growth("kept")} B: ${JSON.stringify(sizes)}`,
+      growth("pruned", "tangle") < growth("kept", "tangle") / 8,
+      `the pruned history grew ${growth("pruned", "tangle")} B against ${growth("kept", "tangle")} B: ${all}`,
+    );
+    assert.ok(
+      growth("pruned", "file") < growth("kept", "file") / 2,
+      `the pruned file grew ${growth("pruned", "file")} B against ${growth("kept", "file")} B: ${all}`,
     );
   });
 
-  it("a fresh node from node 0's snapshot is synced sooner than one replaying from milestone 1, on the same ledger", async (t) => {
-    const snapshot = join(nodes[0]!.dir, "snapshots", "full_snapshot.bin");
-    const t0 = performance.now();
-    const fromSnapshot = await cluster.addNode({ snapshot });
-    const replaying = await cluster.addNode();
-    const target = (await info(nodes[0]!)).confirmedMilestoneIndex;
-    const syncedAt = async (node: ClusterNode) => {
-      await waitFor(
-        async () => {
-          const i = await info(node).catch(() => undefined);
-          return i?.isHealthy === true && i.confirmedMilestoneIndex >= target;
-        },
-        120_000,
-        `node synced to ${target}\n${logTail(node, 30)}`,
-      );
-      return performance.now() - t0;
-    };
-    const [snapMs, replayMs] = await Promise.all([syncedAt(fromSnapshot), syncedAt(replaying)]);
-    t.diagnostic(
-      `synced to milestone ${target}: from the snapshot in ${snapMs.toFixed(0)} ms, replaying in ${replayMs.toFixed(0)} ms`,
-    );
-    assert.ok(snapMs < replayMs, `from the snapshot ${snapMs} ms, replaying ${replayMs} ms`);
-    const snapInfo = await info(fromSnapshot);
-    assert.ok(snapInfo.pruningIndex > 0, "it starts at the snapshot's index");
-
-    // Same ledger at the same index: wait until every node stands still on one milestone.
+  it("fresh nodes from node 0's full and delta snapshots (files, and downloaded through its gateway) are synced sooner than one replaying from milestone 1, on the same ledger", async (t) => {
+    const dir = join(nodes[0]!.dir, "snapshots");
+    const full = join(dir, "full_snapshot.bin");
+    const delta = join(dir, "delta_snapshot.bin");
+    // Node 0 writes full and delta snapshots in turn (its genesis full snapshot is tiny, so every delta
+    // outgrows deltaSizeThresholdPercentage): take the pair while a delta is there.
+    const copies = tempDir();
+    let deltaIndex = 0;
     await waitFor(
       async () => {
-        const v = await Promise.all([nodes[0]!, fromSnapshot, replaying].map(verifyLedger));
-        return v.every((x) => x.ledgerIndex === v[0]!.ledgerIndex && x.stateHash === v[0]!.stateHash);
+        if (!existsSync(delta)) return false;
+        copyFileSync(full, join(copies, "full.bin"));
+        copyFileSync(delta, join(copies, "delta.bin"));
+        const [f, d] = await Promise.all(
+          ["full.bin", "delta.bin"].map(async (n) => (await readSnapshotHeader(join(copies, n))).header),
+        );
+        // A new full snapshot between the two copies leaves a delta of the old one: copy again.
+        deltaIndex = d!.sepMilestoneIndex;
+        return d!.ledgerMilestoneIndex === f!.sepMilestoneIndex;
       },
       30_000,
-      "the same ledger state hash on node 0 and both new nodes",
+      "a delta snapshot on node 0 with the full snapshot it follows",
     );
-    const client = new SingleNodeClient(fromSnapshot.url);
-    for (const w of model.wallets) {
-      const b = await client.address(encodeAddress("atoi", w.address));
-      assert.equal(BigInt(b.balance), model.balanceOf(w), "iota.js balance from the snapshot node");
+    const cert = ensureDevCertificate(join(copies, "tls"));
+    const gateway = await startGatewayWith(
+      join(copies, "gateway.json"),
+      {
+        bindAddress: "127.0.0.1:0",
+        adminBindAddress: "127.0.0.1:0",
+        upstreams: [nodes[0]!.url],
+        tls: { certFile: cert.certFile, keyFile: cert.keyFile },
+        logger: { level: "warn" },
+      },
+      { ca: readFileSync(cert.caFile) },
+    );
+    try {
+      const t0 = performance.now();
+      const fromFiles = await cluster.addNode({
+        snapshot: join(copies, "full.bin"),
+        delta: join(copies, "delta.bin"),
+      });
+      const downloading = await cluster.addNode({
+        snapshot: undefined,
+        config: {
+          snapshots: {
+            fullPath: "downloaded/full_snapshot.bin",
+            deltaPath: "downloaded/delta_snapshot.bin",
+            downloadURLs: [
+              {
+                full: `${gateway.url}/api/plugins/snapshots/full`,
+                delta: `${gateway.url}/api/plugins/snapshots/delta`,
+              },
+            ],
+          },
+        },
+        env: { NODE_EXTRA_CA_CERTS: cert.caFile },
+      });
+      const replaying = await cluster.addNode();
+      const target = (await info(nodes[0]!)).confirmedMilestoneIndex;
+      const syncedAt = async (node: ClusterNode) => {
+        await waitFor(
+          async () => {
+            const i = await info(node).catch(() => undefined);
+            return i?.isHealthy === true && i.confirmedMilestoneIndex >= target;
+          },
+          120_000,
+          `node synced to ${target}\n${logTail(node, 30)}`,
+        );
+        return performance.now() - t0;
+      };
+      const [filesMs, downloadMs, replayMs] = await Promise.all(
+        [fromFiles, downloading, replaying].map(syncedAt),
+      );
+      t.diagnostic(
+        `synced to milestone ${target}: from the snapshot files in ${filesMs!.toFixed(0)} ms, downloaded through the gateway in ${downloadMs!.toFixed(0)} ms, replaying in ${replayMs!.toFixed(0)} ms`,
+      );
+      assert.ok(filesMs! < replayMs!, `from the snapshot ${filesMs} ms, replaying ${replayMs} ms`);
+      assert.ok(downloadMs! < replayMs!, `downloaded ${downloadMs} ms, replaying ${replayMs} ms`);
+      // The files node starts where the delta ends, not where the full snapshot does.
+      assert.equal((await info(fromFiles)).pruningIndex, deltaIndex);
+      const downloaded = await info(downloading);
+      assert.ok(downloaded.pruningIndex > 0, "the downloading node starts at a snapshot's index");
+      assert.ok(existsSync(join(downloading.dir, "downloaded", "full_snapshot.bin")));
+
+      // Same ledger at the same index: wait until every node stands still on one milestone.
+      await waitFor(
+        async () => {
+          const v = await Promise.all([nodes[0]!, fromFiles, downloading, replaying].map(verifyLedger));
+          return v.every((x) => x.ledgerIndex === v[0]!.ledgerIndex && x.stateHash === v[0]!.stateHash);
+        },
+        30_000,
+        "the same ledger state hash on node 0 and the new nodes",
+      );
+      for (const node of [fromFiles, downloading]) {
+        const client = new SingleNodeClient(node.url);
+        for (const w of model.wallets) {
+          const b = await client.address(encodeAddress("atoi", w.address));
+          assert.equal(BigInt(b.balance), model.balanceOf(w), "iota.js balance from a snapshot node");
+        }
+      }
+    } finally {
+      await gateway.stop();
+      removeDir(copies);
     }
   });
 
@@ -238,7 +334,9 @@ describe("pruning and local snapshots", () => {
     assert.match(refused.body.error.message, /too high/);
     const snap = await post(node, "/api/v1/control/snapshots/create", {});
     assert.equal(snap.status, 200, JSON.stringify(snap.body));
-    assert.ok(snap.body.data.index >= before.confirmedMilestoneIndex);
+    // snapshots.depth (50 by default) below the confirmed milestone; a delta on node 1's genesis snapshot.
+    assert.ok(snap.body.data.index >= before.confirmedMilestoneIndex - 50, JSON.stringify(snap.body));
+    assert.equal(snap.body.data.type, "delta");
     const described = spawnSync(
       process.execPath,
       [BIN, "snapshot", "info", snap.body.data.filePath, "--json"],
@@ -247,8 +345,15 @@ describe("pruning and local snapshots", () => {
       },
     );
     assert.equal(described.status, 0, described.stderr);
-    const header = JSON.parse(described.stdout) as { type: string; ledgerMilestoneIndex: number };
-    assert.deepEqual([header.type, header.ledgerMilestoneIndex], ["full", snap.body.data.index]);
+    const header = JSON.parse(described.stdout) as {
+      type: string;
+      ledgerMilestoneIndex: number;
+      sepMilestoneIndex: number;
+    };
+    assert.deepEqual(
+      [header.type, header.ledgerMilestoneIndex, header.sepMilestoneIndex],
+      ["delta", 0, snap.body.data.index],
+    );
 
     const target = snap.body.data.index - 20;
     const pruned = await post(node, "/api/v1/control/database/prune", { index: target });

@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeGenesisSnapshot } from "../../src/node/snapshot/genesis.ts";
+import { writeSnapshotFile } from "../../src/node/snapshot/snapshot-file.ts";
 import { generateEd25519Seed } from "../../src/protocol/keys.ts";
+import { networkIdFromName } from "../../src/protocol/message.ts";
+import { TOTAL_SUPPLY } from "../../src/protocol/params.ts";
 import { BIN, type RunningNode, removeDir, startNode, tempDir } from "./devnet.ts";
 import { freePort, jwtFor, newIdentity } from "./peers.ts";
 import { type Wallet, wallet } from "./transactions.ts";
@@ -29,7 +32,13 @@ export interface Cluster {
    * file is its `snapshots.fullPath` (what its empty database starts from); otherwise the genesis, if
    * the cluster has one.
    */
-  addNode(opts?: { snapshot?: string; config?: Record<string, unknown> }): Promise<ClusterNode>;
+  addNode(opts?: {
+    snapshot?: string;
+    /** a delta snapshot to go with `snapshot` (its `snapshots.deltaPath`) */
+    delta?: string;
+    config?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+  }): Promise<ClusterNode>;
   /** SIGTERM every running node, then remove the data. */
   stop(): Promise<void>;
 }
@@ -44,6 +53,11 @@ export interface ClusterOptions {
    * start empty and every transaction conflicts (input not found).
    */
   genesis?: boolean;
+  /**
+   * With `genesis`: also this many outputs of 1 Mi to other addresses (a ledger big enough that writing
+   * and loading a snapshot takes a while); the mint holds the rest.
+   */
+  genesisOutputs?: number;
   /** More config for node i (top-level sections replace the defaults' sections of the same name). */
   config?: (i: number) => Record<string, unknown>;
 }
@@ -51,6 +65,39 @@ export interface ClusterOptions {
 export interface GenesisCluster extends Cluster {
   /** the wallet that owns the genesis output (ID: 34 zero bytes, the whole supply) */
   mint: Wallet;
+}
+
+/** The genesis output (ID 0, to `mint`) and `count` outputs of 1 Mi each to addresses nobody holds. */
+async function writeBigGenesis(path: string, mint: Wallet, count: number): Promise<void> {
+  const each = 1_000_000n;
+  function* outputs() {
+    yield {
+      messageId: new Uint8Array(32),
+      outputId: new Uint8Array(34),
+      outputType: 0 as const,
+      address: mint.address,
+      amount: TOTAL_SUPPLY - each * BigInt(count),
+    };
+    for (let i = 1; i <= count; i++) {
+      const outputId = new Uint8Array(34);
+      new DataView(outputId.buffer).setUint32(0, i);
+      const address = new Uint8Array(32);
+      new DataView(address.buffer).setUint32(0, i);
+      yield { messageId: new Uint8Array(32), outputId, outputType: 0 as const, address, amount: each };
+    }
+  }
+  await writeSnapshotFile(
+    path,
+    {
+      type: "full",
+      timestamp: Math.floor(Date.now() / 1000),
+      networkId: networkIdFromName(CLUSTER_NETWORK),
+      sepMilestoneIndex: 0,
+      ledgerMilestoneIndex: 0,
+      treasury: { milestoneId: new Uint8Array(32), amount: 0n },
+    },
+    { solidEntryPoints: [new Uint8Array(32)], outputs: outputs(), milestoneDiffs: [] },
+  );
 }
 
 /**
@@ -112,7 +159,13 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
     mint = wallet(generateEd25519Seed());
     const files = specs.map((s) => join(s.dir, "snapshots", "full_snapshot.bin"));
     for (const s of specs) mkdirSync(join(s.dir, "snapshots"), { recursive: true });
-    await writeGenesisSnapshot({ path: files[0]!, networkName: CLUSTER_NETWORK, mintAddress: mint.address });
+    if (opts.genesisOutputs) await writeBigGenesis(files[0]!, mint, opts.genesisOutputs);
+    else
+      await writeGenesisSnapshot({
+        path: files[0]!,
+        networkName: CLUSTER_NETWORK,
+        mintAddress: mint.address,
+      });
     for (const f of files.slice(1)) copyFileSync(files[0]!, f);
     // Nodes replace their full_snapshot.bin with local snapshots: nodes added later start from a copy.
     copyFileSync(files[0]!, join(specs[0]!.dir, "snapshots", "genesis.bin"));
@@ -149,6 +202,7 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
       if (from) {
         mkdirSync(join(spec.dir, "snapshots"), { recursive: true });
         copyFileSync(from, join(spec.dir, "snapshots", "full_snapshot.bin"));
+        if (add.delta) copyFileSync(add.delta, join(spec.dir, "snapshots", "delta_snapshot.bin"));
       }
       for (const other of nodes) {
         if (other === node || !other.running) continue;
@@ -160,7 +214,7 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
         if (r.status !== 201 && r.status !== 200)
           throw new Error(`peering with node-${i}: ${r.status} ${await r.text()}`);
       }
-      node.running = await startNode(file, {});
+      node.running = await startNode(file, add.env ?? {});
       return node;
     },
     async stop() {

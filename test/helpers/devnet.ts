@@ -165,6 +165,7 @@ export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false>,
   timeoutMs = 20_000,
   what = "condition",
+  pollMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
@@ -175,7 +176,7 @@ export async function waitFor<T>(
     } catch (err) {
       lastErr = err;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
 }

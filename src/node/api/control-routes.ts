@@ -7,8 +7,8 @@ export interface ControlActions {
   prune(index: number): Promise<number>;
   /** The index `depth` milestones below the confirmed one. */
   indexAtDepth(depth: number): number;
-  /** Writes a full snapshot of the confirmed ledger; resolves with its index and file. */
-  createSnapshot(): Promise<{ index: number; filePath: string }>;
+  /** Writes a local snapshot (full or delta, as the schedule would); resolves with its index, file and type. */
+  createSnapshot(): Promise<{ index: number; filePath: string; type: "full" | "delta" }>;
 }
 
 function optionalIndex(body: unknown, key: string): number | undefined {

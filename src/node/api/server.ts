@@ -23,6 +23,7 @@ import { registerLedgerRoutes } from "./ledger-routes.ts";
 import { parseIdParam, parseMilestoneIndex } from "./params.ts";
 import { childrenResponse } from "./responses.ts";
 import { createRoutePolicy } from "./route-policy.ts";
+import { registerSnapshotRoutes, type SnapshotFiles } from "./snapshot-routes.ts";
 import { PowSlots, submitMessage } from "./submit.ts";
 
 export interface ApiDeps {
@@ -56,6 +57,9 @@ export interface ApiDeps {
   /** proxies whose X-Forwarded-For is believed for the client IP (per-client PoW limit, logs) */
   trustedProxies: string[];
   control: ControlActions;
+  snapshotFiles: SnapshotFiles;
+  /** the database's file and used sizes, in bytes (see StingerNode.databaseSize) */
+  databaseSize: () => { file: number; used: number; tangle: number; ledger: number };
 }
 
 const BASE = "/api/v1";
@@ -282,6 +286,21 @@ export function createApiServer(deps: ApiDeps): FastifyInstance {
   });
 
   registerControlRoutes(app, deps.control);
+  registerSnapshotRoutes(app, deps.snapshotFiles);
+
+  // Protected (like every plugin route by default): what the database holds, for operators and tests.
+  app.get("/api/plugins/stinger/database", async () => {
+    const size = deps.databaseSize();
+    return {
+      data: {
+        fileBytes: size.file,
+        usedBytes: size.used,
+        tangleBytes: size.tangle,
+        ledgerBytes: size.ledger,
+        pruningIndex: store.pruningIndex,
+      },
+    };
+  });
 
   // Cheap load report for load balancers (protected: it reveals the node's capacity).
   // Event-loop utilization since the previous report (a gateway polls it), not since start.

@@ -19,7 +19,7 @@
 // see the old file or the new one, never a part. Reading streams the file in chunks and checks every
 // entry; anything wrong is one SNAPSHOT_INVALID error naming the file, the entry and the byte offset.
 import { randomBytes } from "node:crypto";
-import { type FileHandle, link, open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, link, open, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { deserializePayload } from "../../protocol/message.ts";
@@ -342,6 +342,27 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.`;
+}
+
+/**
+ * Removes the temporary files a writer killed mid-way (kill -9, power loss) left beside `path`; the
+ * file at `path` itself is whole, the old one or the new one. Returns how many were removed.
+ */
+export async function removeStaleSnapshotTemps(path: string): Promise<number> {
+  const dir = dirname(path);
+  const prefix = tempPrefix(path);
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith(prefix) && name.endsWith(".tmp")) {
+      await unlink(join(dir, name)).catch(() => {});
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /** Moves the finished temp file to `path`: rename (replaces), or link + unlink (refuses an existing file). */
 async function publish(tmp: string, path: string, overwrite: boolean): Promise<void> {
   if (overwrite) {
@@ -394,7 +415,7 @@ export async function writeSnapshotFile(
   const checkSupply = opts.checkSupply ?? true;
 
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const fh = await open(tmp, "wx", opts.mode ?? 0o644);
   let closed = false;
   try {

@@ -1,0 +1,261 @@
+// kill -9 in the middle of the node's own disk work: while it prunes, and while it writes a local
+// snapshot of a ledger of 100k outputs (big enough that a write takes a while). After every restart the
+// node is consistent (ledger checks clean, the same state as the coordinator), the snapshot files on
+// disk are whole (the old one or the new one, no temporary files left) and pruning carries on where it
+// stopped. Then a truncated and a tampered snapshot are each refused at start with one line, exit 2.
+import assert from "node:assert/strict";
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { readSnapshotFile } from "../../src/node/snapshot/snapshot-file.ts";
+import { type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
+import { removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
+import { getJson, info, logTail, stateHashAt, verifyLedger } from "../helpers/ledger.ts";
+import { isRunning } from "../helpers/owned.ts";
+
+const GENESIS_OUTPUTS = 100_000;
+const KEEP = 15;
+
+/** Posts data messages to node 0 (remote PoW) until stopped: history for node 1 to prune. */
+function feed(node: ClusterNode): { stop: () => Promise<number> } {
+  let stopped = false;
+  let sent = 0;
+  const worker = async () => {
+    while (!stopped) {
+      const r = await fetch(`${node.url}/api/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          payload: {
+            type: 2,
+            index: Buffer.from("crash-test").toString("hex"),
+            data: (sent++).toString(16).padStart(8, "0"),
+          },
+        }),
+        signal: AbortSignal.timeout(30_000),
+      }).catch(() => undefined);
+      await r?.arrayBuffer();
+      if (r?.status !== 201) await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  const workers = [worker(), worker(), worker()];
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(workers);
+      return sent;
+    },
+  };
+}
+
+const snapshotDir = (node: ClusterNode) => join(node.dir, "snapshots");
+const temps = (node: ClusterNode) => readdirSync(snapshotDir(node)).filter((f) => f.endsWith(".tmp"));
+
+describe("kill -9 during pruning and snapshot writing", () => {
+  let cluster: Cluster;
+  let nodes: ClusterNode[];
+  let feeder: ReturnType<typeof feed>;
+  let node1: ClusterNode;
+
+  /** Node 1 answers, is consistent and holds the coordinator's ledger state at its confirmed index. */
+  async function consistent(context: string): Promise<void> {
+    await waitFor(
+      async () => {
+        const i = await info(node1).catch(() => undefined);
+        return i?.isHealthy === true;
+      },
+      60_000,
+      `node 1 synced again (${context})\n${logTail(node1, 30)}`,
+    );
+    const v = await verifyLedger(node1);
+    assert.deepEqual(v.problems, [], context);
+    assert.equal(v.stateHash, v.recomputedStateHash, context);
+    assert.equal(
+      await stateHashAt(nodes[0]!, v.ledgerIndex),
+      v.stateHash,
+      `${context}: node 0's state at ${v.ledgerIndex}`,
+    );
+  }
+
+  async function kill9(): Promise<void> {
+    const proc = node1.running!.proc;
+    await node1.running!.stop("SIGKILL");
+    assert.ok(!isRunning(proc));
+  }
+
+  before(async () => {
+    cluster = await startCluster(2, {
+      genesis: true,
+      genesisOutputs: GENESIS_OUTPUTS,
+      milestoneInterval: "500ms",
+      config: (i) =>
+        i === 1
+          ? {
+              // Snapshots only on request (the test chooses when); one full, one delta in turn.
+              snapshots: {
+                interval: { synced: 1_000_000, unsynced: 1_000_000 },
+                depth: 1,
+                deltaSizeThresholdPercentage: 0.0001,
+              },
+              pruning: { milestones: { enabled: true, maxMilestonesToKeep: KEEP }, size: { enabled: false } },
+            }
+          : {},
+    });
+    nodes = cluster.nodes;
+    node1 = nodes[1]!;
+    feeder = feed(nodes[0]!);
+    // Some history: node 1 cannot prune any of it before its first local snapshot.
+    await waitFor(
+      async () => (await info(node1)).confirmedMilestoneIndex >= 50,
+      120_000,
+      "milestone 50 on node 1",
+    );
+  });
+
+  after(async () => {
+    await feeder?.stop();
+    await cluster?.stop();
+  });
+
+  it("pruning cut by kill -9 resumes after the restart, with nothing half pruned", async (t) => {
+    assert.equal((await info(node1)).pruningIndex, 0);
+    const snap = await fetch(`${node1.url}/api/v1/control/snapshots/create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${node1.token}` },
+    });
+    assert.equal(snap.status, 200, await snap.text());
+    // The next confirmation starts a long prune (everything but the last KEEP milestones): kill -9 node 1
+    // as soon as it is part way.
+    let seen = 0;
+    await waitFor(
+      async () => {
+        seen = (await info(node1)).pruningIndex;
+        return seen > 0;
+      },
+      30_000,
+      "pruning under way",
+      10,
+    );
+    await kill9();
+    const cmiAtKill = (await info(nodes[0]!)).confirmedMilestoneIndex;
+    t.diagnostic(`killed with pruning index ${seen} (target about ${cmiAtKill - KEEP})`);
+    await cluster.restart(1);
+    const restarted = (await info(node1)).pruningIndex;
+    assert.ok(restarted >= seen, `pruning index ${restarted} after the restart, ${seen} seen before`);
+    await consistent("after a kill during pruning");
+    // Whole milestones only: the last pruned one is gone entirely, the next one is there entirely.
+    const p = (await info(node1)).pruningIndex;
+    assert.equal((await getJson(`${node1.url}/api/v1/milestones/${p}`)).status, 404);
+    const next = await getJson<{ data: { messageId: string } }>(`${node1.url}/api/v1/milestones/${p + 1}`);
+    assert.equal(next.status, 200, `milestone ${p + 1} after pruning to ${p}`);
+    assert.equal(
+      (await getJson(`${node1.url}/api/v1/messages/${next.body.data.messageId}/metadata`)).status,
+      200,
+    );
+    // And it resumes: up to the keep window (bounded by the local snapshot's index).
+    await waitFor(
+      async () => (await info(node1)).pruningIndex >= Math.min(cmiAtKill - KEEP - 2, seen + 5),
+      60_000,
+      `pruning resumes past ${seen}\n${logTail(node1, 30)}`,
+    );
+    assert.ok(
+      seen < cmiAtKill - KEEP - 2 || restarted < cmiAtKill - KEEP - 2,
+      "the kill came before pruning was done",
+    );
+  });
+
+  it("a snapshot cut by kill -9 leaves the previous one whole and no temporary file", async (t) => {
+    let cut = 0;
+    for (let round = 1; round <= 12 && cut < 2; round++) {
+      const before = readdirSync(snapshotDir(node1))
+        .filter((f) => f.endsWith(".bin"))
+        .map((f) => ({ f, bytes: readFileSync(join(snapshotDir(node1), f)) }));
+      const request = fetch(`${node1.url}/api/v1/control/snapshots/create`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${node1.token}` },
+      }).catch(() => undefined);
+      // Until a temporary file shows up (or the write is over), then kill -9.
+      const started = performance.now();
+      while (temps(node1).length === 0 && performance.now() - started < 3000)
+        await new Promise((r) => setTimeout(r, 5));
+      const writing = temps(node1).length > 0;
+      await new Promise((r) => setTimeout(r, Math.random() * 150));
+      await kill9();
+      await request;
+      const leftover = temps(node1);
+      if (leftover.length > 0) cut++;
+      t.diagnostic(
+        `round ${round}: ${writing ? "writing" : "not seen writing"} at the kill, ${leftover.length} temporary file(s) left`,
+      );
+      await cluster.restart(1);
+      assert.deepEqual(temps(node1), [], "the restarted node removes the interrupted write");
+      for (const f of readdirSync(snapshotDir(node1)).filter((n) => n.endsWith(".bin"))) {
+        const path = join(snapshotDir(node1), f);
+        const contents = await readSnapshotFile(path);
+        const old = before.find((b) => b.f === f);
+        const same = old !== undefined && Buffer.compare(old.bytes, readFileSync(path)) === 0;
+        t.diagnostic(
+          `  ${f}: ${same ? "the previous file" : "a new file"}, ${contents.header.type} at ${contents.header.sepMilestoneIndex}, ${statSync(path).size} B`,
+        );
+      }
+      await consistent(`round ${round}`);
+      // Let the deltas and fulls alternate: one finished snapshot between the rounds.
+      const done = await fetch(`${node1.url}/api/v1/control/snapshots/create`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${node1.token}` },
+      });
+      assert.ok([200, 400].includes(done.status), String(done.status));
+      await done.arrayBuffer();
+    }
+    assert.ok(cut >= 2, `a kill landed in the middle of a snapshot write ${cut} times`);
+  });
+
+  it("refuses a truncated or a tampered snapshot at start with one line and exit code 2", async () => {
+    const full = join(snapshotDir(node1), "full_snapshot.bin");
+    const bytes = readFileSync(full);
+    const { header } = await readSnapshotFile(full);
+    assert.equal(header.type, "full");
+    const dir = tempDir();
+    try {
+      // The amount of the 10th output, one token more: the supply no longer adds up.
+      const seps = bytes.readBigUInt64LE(26);
+      const amountAt = 90 + Number(seps) * 32 + 9 * 108 + 100;
+      const tampered = Buffer.from(bytes);
+      tampered.writeBigUInt64LE(tampered.readBigUInt64LE(amountAt) + 1n, amountAt);
+      const cases: [string, Buffer, RegExp][] = [
+        ["truncated", bytes.subarray(0, Math.floor(bytes.length / 2)), /file ends inside output/],
+        ["tampered", tampered, /not the total supply/],
+      ];
+      for (const [name, content, why] of cases) {
+        const nodeDir = join(dir, name);
+        copyFileSync(join(node1.dir, "config.json"), join(dir, `${name}.json`));
+        const config = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
+        writeFileSync(join(dir, `${name}.bin`), content);
+        const cfg = {
+          ...config,
+          db: { path: join(nodeDir, "db") },
+          snapshots: { fullPath: join(dir, `${name}.bin`), deltaPath: join(dir, `${name}-delta.bin`) },
+          restAPI: { ...config.restAPI, bindAddress: "127.0.0.1:0" },
+          p2p: { ...config.p2p, bindMultiAddresses: ["/ip4/127.0.0.1/tcp/0"], peers: [] },
+        };
+        writeFileSync(join(dir, `${name}.json`), JSON.stringify(cfg));
+        const started = startNode(join(dir, `${name}.json`), {}, 60_000);
+        const err = await started.then(
+          async (n) => {
+            await n.stop();
+            return undefined;
+          },
+          (e: Error) => e.message,
+        );
+        assert.ok(err, `${name}: the node started`);
+        assert.match(err, /exited with 2 before ready/, name);
+        const lines = err.split("\n").filter((l) => l.startsWith("stinger: "));
+        assert.equal(lines.length, 1, `${name}: one error line\n${err}`);
+        assert.match(lines[0]!, why, name);
+        assert.ok(lines[0]!.includes(`${name}.bin`), `${name}: the line names the file`);
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
