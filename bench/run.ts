@@ -10,6 +10,7 @@ const AREAS = [
   "audit",
   "ledger",
   "mqtt",
+  "snapshots",
 ];
 const area = process.argv[2];
 if (!area || !AREAS.includes(area)) {

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   harden: async () => (await import("./commands/harden.ts")).registerHarden,
   snapshot: async () => (await import("./commands/snapshot.ts")).registerSnapshot,
   "pwd-hash": async () => (await import("./commands/pwd-hash.ts")).registerPwdHash,
+  status: async () => (await import("./commands/status.ts")).registerStatus,
 };
 const requested = process.argv[2];
 const load = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);

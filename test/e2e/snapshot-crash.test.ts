@@ -11,44 +11,13 @@ import { Ledger } from "../../src/node/ledger/ledger.ts";
 import { readSnapshotFile } from "../../src/node/snapshot/snapshot-file.ts";
 import { Store } from "../../src/node/store/store.ts";
 import { type Cluster, type ClusterNode, startCluster } from "../helpers/cluster.ts";
+import { type DataStream, startDataStream } from "../helpers/data-stream.ts";
 import { removeDir, startNode, tempDir, waitFor } from "../helpers/devnet.ts";
 import { getJson, info, logTail, stateHashAt, verifyLedger } from "../helpers/ledger.ts";
 import { isRunning } from "../helpers/owned.ts";
 
 const GENESIS_OUTPUTS = 100_000;
 const KEEP = 15;
-
-/** Posts data messages to node 0 (remote PoW) until stopped: history for node 1 to prune. */
-function feed(node: ClusterNode): { stop: () => Promise<number> } {
-  let stopped = false;
-  let sent = 0;
-  const worker = async () => {
-    while (!stopped) {
-      const r = await fetch(`${node.url}/api/v1/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          payload: {
-            type: 2,
-            index: Buffer.from("crash-test").toString("hex"),
-            data: (sent++).toString(16).padStart(8, "0"),
-          },
-        }),
-        signal: AbortSignal.timeout(30_000),
-      }).catch(() => undefined);
-      await r?.arrayBuffer();
-      if (r?.status !== 201) await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  const workers = [worker(), worker(), worker()];
-  return {
-    stop: async () => {
-      stopped = true;
-      await Promise.all(workers);
-      return sent;
-    },
-  };
-}
 
 /**
  * Opens a stopped node's database and checks that pruning left whole milestones: everything of the
@@ -80,7 +49,7 @@ const temps = (node: ClusterNode) => readdirSync(snapshotDir(node)).filter((f) =
 describe("kill -9 during pruning and snapshot writing", () => {
   let cluster: Cluster;
   let nodes: ClusterNode[];
-  let feeder: ReturnType<typeof feed>;
+  let feeder: DataStream;
   let node1: ClusterNode;
 
   /** Node 1 answers, is consistent and holds the coordinator's ledger state at its confirmed index. */
@@ -91,8 +60,16 @@ describe("kill -9 during pruning and snapshot writing", () => {
         return i?.isHealthy === true;
       },
       60_000,
-      `node 1 synced again (${context})\n${logTail(node1, 30)}`,
-    );
+      `node 1 synced again (${context})`,
+    ).catch(async (err: Error) => {
+      const state = await Promise.all([
+        getJson(`${node1.url}/api/v1/info`),
+        getJson(`${nodes[0]!.url}/api/v1/info`),
+        getJson(`${node1.url}/api/v1/peers`, node1.token),
+        getJson(`${nodes[0]!.url}/api/v1/peers`, nodes[0]!.token),
+      ]).catch((e: Error) => e.message);
+      throw new Error(`${err.message}\n${JSON.stringify(state)}\n${logTail(node1, 30)}`);
+    });
     const v = await verifyLedger(node1);
     assert.deepEqual(v.problems, [], context);
     assert.equal(v.stateHash, v.recomputedStateHash, context);
@@ -129,7 +106,7 @@ describe("kill -9 during pruning and snapshot writing", () => {
     });
     nodes = cluster.nodes;
     node1 = nodes[1]!;
-    feeder = feed(nodes[0]!);
+    feeder = startDataStream(nodes[0]!, 3, "crash-test");
     // Some history: node 1 cannot prune any of it before its first local snapshot.
     await waitFor(
       async () => (await info(node1)).confirmedMilestoneIndex >= 50,
