@@ -35,6 +35,7 @@ const TOOLS = [
     why: "systemd-analyze verify and security of deploy/systemd",
   },
   { command: "nsenter", pkg: "util-linux", why: "nft inside the ban helper's network namespace" },
+  { command: "script", pkg: "bsdutils", why: "log-format test: stinger on a pseudo-terminal" },
 ];
 
 const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];

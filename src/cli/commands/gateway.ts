@@ -10,9 +10,10 @@ import { renderHaproxy } from "../../gateway/haproxy/render.ts";
 import { assertHaproxyCanRun, HaproxySupervisor } from "../../gateway/haproxy/supervisor.ts";
 import { createLogger } from "../../util/logger.ts";
 import { fail, UsageError } from "../errors.ts";
+import { addLogFormatOption, chosenLogFormat } from "../log-format.ts";
 
 export function registerGateway(program: Command): void {
-  program
+  const cmd = program
     .command("gateway")
     .description("run the reverse proxy / load balancer in front of one or more nodes")
     .option("-c, --config <file>", "gateway config file (JSON)")
@@ -22,8 +23,15 @@ export function registerGateway(program: Command): void {
       "data plane: node (this process) or haproxy (rendered and supervised)",
       "node",
     )
-    .option("--print-haproxy", "print the HAProxy configuration rendered from --config, and exit")
-    .action(async (opts: { config?: string; hashKey?: string; engine: string; printHaproxy?: boolean }) => {
+    .option("--print-haproxy", "print the HAProxy configuration rendered from --config, and exit");
+  addLogFormatOption(cmd).action(
+    async (opts: {
+      config?: string;
+      hashKey?: string;
+      engine: string;
+      printHaproxy?: boolean;
+      logFormat?: string;
+    }) => {
       try {
         if (opts.hashKey !== undefined) {
           process.stdout.write(`${hashApiKey(opts.hashKey)}\n`);
@@ -46,7 +54,7 @@ export function registerGateway(program: Command): void {
           process.stdout.write(`${rendered["haproxy.cfg"]}\n${maps}\n`);
           return;
         }
-        const log = createLogger({ level: config.logger.level });
+        const log = createLogger({ level: config.logger.level, format: chosenLogFormat(opts.logFormat) });
         const gateway =
           opts.engine === "haproxy"
             ? new HaproxySupervisor(config, opts.config, log.child({ module: "haproxy" }))
@@ -76,5 +84,6 @@ export function registerGateway(program: Command): void {
       } catch (err) {
         fail(err);
       }
-    });
+    },
+  );
 }

@@ -5,17 +5,19 @@ import { nodeConfigSchema } from "../../config/node.ts";
 import { StingerNode } from "../../node/node.ts";
 import { createLogger } from "../../util/logger.ts";
 import { fail } from "../errors.ts";
+import { addLogFormatOption, chosenLogFormat } from "../log-format.ts";
 import { runUntilSignal } from "../run.ts";
 
 export function registerNode(program: Command): void {
-  program
+  const cmd = program
     .command("node")
     .description(
       "run a node from a config file (Hornet-style keys; relative paths resolve from the file's folder)",
     )
     .requiredOption("-c, --config <file>", "node config file (JSON)")
-    .option("--print-config", "print the effective config (secrets masked) and exit")
-    .action(async (opts: { config: string; printConfig?: boolean }) => {
+    .option("--print-config", "print the effective config (secrets masked) and exit");
+  addLogFormatOption(cmd).action(
+    async (opts: { config: string; printConfig?: boolean; logFormat?: string }) => {
       try {
         const config = loadConfigFile(nodeConfigSchema, opts.config);
         if (opts.printConfig) {
@@ -24,7 +26,7 @@ export function registerNode(program: Command): void {
           );
           return;
         }
-        const log = createLogger({ level: config.logger.level });
+        const log = createLogger({ level: config.logger.level, format: chosenLogFormat(opts.logFormat) });
         const node = new StingerNode(config, { baseDir: dirname(opts.config), log });
         await node.start();
         process.stdout.write(
@@ -34,5 +36,6 @@ export function registerNode(program: Command): void {
       } catch (err) {
         fail(err);
       }
-    });
+    },
+  );
 }

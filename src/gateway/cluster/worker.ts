@@ -28,7 +28,9 @@ export function runGatewayWorker(): void {
   });
 
   async function start(config: GatewayConfig, ticketKeys: string, index: number): Promise<void> {
-    const log = createLogger({ level: config.logger.level }).child({ worker: index });
+    // The primary's --log-format choice, handed down in the environment.
+    const format = process.env.STINGER_LOG_FORMAT === "pretty" ? "pretty" : "json";
+    const log = createLogger({ level: config.logger.level, format }).child({ worker: index });
     try {
       gateway = new Gateway(config, log, {
         shared: linkedShared(config, link, log),

@@ -150,7 +150,7 @@ export class Coordinator {
       latestMilestoneTime: now * 1e6,
     };
     writeCoordinatorState(this.opts.stateFilePath, this.state);
-    this.log.info({ index, messageId: toHex(id), referenced: wf.entries.length }, "milestone issued");
+    this.log.debug({ index, messageId: toHex(id), referenced: wf.entries.length }, "milestone issued");
   }
 }
 

@@ -541,7 +541,7 @@ export class Tangle {
       entries: result.entries,
       mutations,
     });
-    this.log.info(
+    this.log.debug(
       {
         index,
         referenced: result.entries.length + 1,
