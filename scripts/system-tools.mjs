@@ -36,6 +36,7 @@ const TOOLS = [
   },
   { command: "nsenter", pkg: "util-linux", why: "nft inside the ban helper's network namespace" },
   { command: "script", pkg: "bsdutils", why: "log-format test: stinger on a pseudo-terminal" },
+  { command: "chromium", pkg: "chromium", why: "dashboard tests in headless Chromium (playwright-core)" },
 ];
 
 const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];

@@ -273,10 +273,47 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
+    dashboard: z
+      .object({
+        /** off unless auth is configured (the devnet configures it) */
+        enabled: z.boolean().default(false),
+        bindAddress: hostPort.default("127.0.0.1:8081"),
+        auth: z
+          .object({
+            /** how long a login lasts (Hornet's key): "72h", "30m" */
+            sessionTimeout: duration.default("72h"),
+            username: z.string().min(1).max(64).default("admin"),
+            /** scrypt key and salt, hex, as `stinger pwd-hash` (or Hornet's `tool pwd-hash`) prints them */
+            passwordHash: z
+              .string()
+              .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (stinger pwd-hash)")
+              .optional(),
+            passwordSalt: z
+              .string()
+              .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex characters (stinger pwd-hash)")
+              .optional(),
+          })
+          .strict()
+          .prefault({}),
+        /** failed logins one client address may make per minute before it gets 429 */
+        loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(5),
+        /** the gateway's metrics URL (adminBindAddress /metrics): the dashboard shows its view too */
+        gateway: z.object({ adminURL: z.string().url().optional() }).strict().prefault({}),
+        /** `stinger audit --json` output the security pane shows (and "run now" rewrites) */
+        auditReportPath: z.string().default("audit/report.json"),
+      })
+      .strict()
+      .prefault({}),
     logger: loggerSchema,
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.dashboard.enabled && (!c.dashboard.auth.passwordHash || !c.dashboard.auth.passwordSalt))
+      ctx.addIssue({
+        code: "custom",
+        path: ["dashboard", "auth", "passwordHash"],
+        message: "the dashboard needs dashboard.auth.passwordHash and passwordSalt (stinger pwd-hash)",
+      });
     // A kept message may attach to any milestone cone up to belowMaxDepth back: those must stay.
     if (c.pruning.milestones.enabled && c.pruning.milestones.maxMilestonesToKeep < c.tipsel.belowMaxDepth)
       ctx.addIssue({

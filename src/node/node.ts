@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import Fastify from "fastify";
 import type { Logger } from "pino";
@@ -18,6 +19,9 @@ import { createApiServer } from "./api/server.ts";
 import { completeAndSubmit, PowSlots } from "./api/submit.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
 import { loadOrCreateKeyFile, parseCooPrivateKeys } from "./coordinator/keys.ts";
+import { LiveState } from "./dashboard/live.ts";
+import { auditCommand, DashboardServer } from "./dashboard/server.ts";
+import { DashboardSessions } from "./dashboard/session.ts";
 import { Faucet } from "./faucet/faucet.ts";
 import { GossipService } from "./gossip/service.ts";
 import { loadOrCreateIdentity, type NodeIdentity } from "./identity/identity.ts";
@@ -48,6 +52,9 @@ export interface DatabaseSize {
   ledger: number;
 }
 
+/** The built dashboard page (scripts/build-dashboard.mjs), from src/ or dist/ alike. */
+const DASHBOARD_ASSETS = fileURLToPath(new URL("../../dist/dashboard/", import.meta.url));
+
 /** A snapshot download larger than this is refused (a mainnet full snapshot was some hundred MB). */
 const MAX_SNAPSHOT_DOWNLOAD_BYTES = 4 * 1024 ** 3;
 
@@ -56,6 +63,8 @@ export interface NodeRuntimeOptions {
   baseDir: string;
   log: Logger;
   env?: NodeJS.ProcessEnv;
+  /** the config file, for what the node runs about itself (the dashboard's host audit) */
+  configFile?: string;
 }
 
 function urlOf(app: FastifyInstance): string {
@@ -88,6 +97,10 @@ export class StingerNode {
   private metricsServer: FastifyInstance | null = null;
   apiUrl = "";
   metricsUrl = "";
+  /** the dashboard's URL, when dashboard.enabled */
+  dashboardUrl = "";
+  private dashboard: DashboardServer | undefined;
+  private live: LiveState | undefined;
   /** host:port of the agent-check, when restAPI.agentCheck.bindAddress is set */
   agentCheckAddress = "";
   private agentCheck: AgentCheckServer | undefined;
@@ -497,11 +510,13 @@ export class StingerNode {
       );
       this.agentCheckAddress = await this.agentCheck.listen(agentBind);
     }
+    if (config.dashboard.enabled) await this.startDashboard();
     if (this.coordinator) await this.coordinator.start();
     this.faucet?.start();
     log.info(
       {
         api: this.apiUrl,
+        dashboard: this.dashboardUrl || undefined,
         metrics: this.metricsUrl || undefined,
         agentCheck: this.agentCheckAddress || undefined,
         mqtt: this.mqtt?.tcpUrl || undefined,
@@ -515,7 +530,72 @@ export class StingerNode {
     );
   }
 
+  /** Points the dashboard's gateway pane at the gateway's metrics URL. */
+  setDashboardGateway(adminUrl: string): void {
+    if (this.live) this.live.gatewayAdminUrl = adminUrl;
+  }
+
+  private async startDashboard(): Promise<void> {
+    const { dashboard, protocol, node } = this.config;
+    const api = this.api!;
+    this.live = new LiveState(
+      {
+        alias: node.alias,
+        networkName: protocol.networkID,
+        tangle: {
+          get latestMilestoneIndex() {
+            return tangle.latestMilestoneIndex;
+          },
+          get confirmedMilestoneIndex() {
+            return tangle.confirmedMilestoneIndex;
+          },
+          isSynced: () => tangle.isSynced(),
+          isHealthy: () => tangle.isHealthy(),
+          tipCount: () => tangle.tips.size,
+        },
+        rates: () => this.rates!.rates(),
+        peers: () => this.gossip?.peerList() ?? [],
+        pow: () => this.pow?.load() ?? null,
+        powHashes: async () => (await this.metrics.powHashes.get()).values[0]?.value ?? 0,
+        database: () => this.databaseSize(),
+        pruningIndex: () => this.store.pruningIndex,
+        ledger: () => ({
+          index: this.ledger.index,
+          stateHash: this.ledger.stateHash(),
+          treasury: this.ledger.treasury().amount,
+        }),
+        faucet: () => this.faucet?.info() ?? null,
+        mqttClients: () => this.mqtt?.clientCount ?? 0,
+        events: this.events,
+      },
+      dashboard.gateway.adminURL,
+    );
+    const tangle = this.tangle;
+    this.dashboard = new DashboardServer({
+      bindAddress: dashboard.bindAddress,
+      sessions: new DashboardSessions({
+        username: dashboard.auth.username,
+        passwordHash: dashboard.auth.passwordHash!,
+        passwordSalt: dashboard.auth.passwordSalt!,
+        sessionTimeoutMs: parseDuration(dashboard.auth.sessionTimeout),
+        loginAttemptsPerMinute: dashboard.loginAttemptsPerMinute,
+      }),
+      live: this.live,
+      explore: async (path) => {
+        const r = await api.inject({ method: "GET", url: path });
+        return { status: r.statusCode, body: r.body };
+      },
+      assetsDir: DASHBOARD_ASSETS,
+      auditReportPath: resolve(this.runtime.baseDir, dashboard.auditReportPath),
+      runAudit: auditCommand(this.runtime.configFile),
+      log: this.runtime.log.child({ module: "dashboard" }),
+    });
+    this.dashboardUrl = await this.dashboard.start();
+  }
+
   async close(): Promise<void> {
+    await this.dashboard?.close();
+    this.live?.close();
     await this.faucet?.stop();
     await this.coordinator?.stop();
     await this.gossip?.stop();

@@ -2,6 +2,7 @@
 // ledger; the gateway's health through its public door and, given its metrics URL, its view of each
 // node. Every request is bounded in time; an unreachable part is reported, never thrown.
 import { Agent, request } from "undici";
+import { byLabel, parsePromText } from "../util/prom-text.ts";
 
 export interface StatusTarget {
   url: string;
@@ -143,16 +144,11 @@ async function nodeStatus(target: StatusTarget, opts: CollectOptions): Promise<N
   return s;
 }
 
-/** `stinger_gateway_node_healthy{node="..."} 1` and friends, from the Prometheus text format. */
+/** Each node as the gateway sees it, from its metrics (node engine). */
 function gatewayNodes(metrics: string): GatewayStatus["nodes"] {
-  const pick = (name: string) => {
-    const out = new Map<string, number>();
-    const re = new RegExp(`^${name}\\{node="([^"]+)"\\} (\\S+)$`, "gm");
-    for (const m of metrics.matchAll(re)) out.set(m[1]!, Number(m[2]));
-    return out;
-  };
-  const healthy = pick("stinger_gateway_node_healthy");
-  const inFlight = pick("stinger_gateway_node_in_flight");
+  const samples = parsePromText(metrics);
+  const healthy = byLabel(samples, "stinger_gateway_node_healthy", "node");
+  const inFlight = byLabel(samples, "stinger_gateway_node_in_flight", "node");
   return [...healthy.entries()].map(([node, h]) => ({
     node,
     healthy: h === 1,

@@ -7,7 +7,10 @@ import { after, describe, it } from "node:test";
 import { BIN, removeDir, tempDir } from "../helpers/devnet.ts";
 
 const dirs: string[] = [];
-const PORTS = ["api", "metrics", "gossip", "agent-check", "mqtt"].flatMap((p) => [`--${p}-port`, "0"]);
+const PORTS = ["api", "metrics", "gossip", "agent-check", "mqtt", "dashboard"].flatMap((p) => [
+  `--${p}-port`,
+  "0",
+]);
 
 function devnetArgs(extra: string[]): string[] {
   const dir = tempDir();
@@ -46,7 +49,8 @@ const piped = (args: string[], done: (out: string) => boolean) => run(process.ex
 
 const isUp = (out: string) => /stinger devnet is up/.test(out) && /peer|node started/.test(out);
 /** Without colour codes and the terminal's carriage returns. */
-const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").replace(/\r/g, "");
+const ESC = String.fromCharCode(27);
+const plain = (s: string) => s.replaceAll(new RegExp(`${ESC}\\[[0-9;]*m`, "g"), "").replace(/\r/g, "");
 
 describe("log format", () => {
   after(() => {

@@ -75,6 +75,8 @@ export async function startDevnet(
     "0",
     "--agent-check-port",
     "0",
+    "--dashboard-port",
+    "0",
     "--min-pow-score",
     String(opts.minPoWScore ?? 1),
     "--milestone-interval",

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
@@ -9,6 +10,7 @@ import { Gateway } from "../../gateway/gateway.ts";
 import { HaproxySupervisor } from "../../gateway/haproxy/supervisor.ts";
 import { issueApiToken } from "../../node/api/jwt.ts";
 import { loadOrCreateKeyFile } from "../../node/coordinator/keys.ts";
+import { hashPassword } from "../../node/dashboard-auth.ts";
 import { StingerNode } from "../../node/node.ts";
 import { writeGenesisSnapshot } from "../../node/snapshot/genesis.ts";
 import { encodeAddress } from "../../protocol/bech32.ts";
@@ -24,6 +26,7 @@ import { runUntilSignal } from "../run.ts";
 export const DEVNET_DEFAULTS = {
   dataDir: "devnet",
   apiPort: 14265,
+  dashboardPort: 8081,
   metricsPort: 9311,
   minPoWScore: 10,
   milestoneInterval: 5,
@@ -51,6 +54,7 @@ interface DevnetOptions {
   powWorkers?: number;
   logLevel: string;
   logFormat?: string;
+  dashboardPort: number;
   nodes: number;
   gossipPort: number;
   gateway: boolean;
@@ -74,6 +78,15 @@ function loadOrCreateDevnetSeed(file: string): Uint8Array {
   return Buffer.from(hex, "hex");
 }
 
+/** The dashboard's admin password: made on first start (0600), read on every later one. */
+function loadOrCreateDashboardPassword(file: string): string {
+  if (!existsSync(file))
+    writeFileSync(file, `${randomBytes(18).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  const password = readFileSync(file, "utf8").trim();
+  if (password.length < 8) throw new Error(`${file}: the dashboard password is shorter than 8 characters`);
+  return password;
+}
+
 interface GatewayUrls {
   url: string;
   adminUrl: string;
@@ -91,6 +104,7 @@ function readinessSummary(r: {
   dataDir: string;
   faucetAddress: string;
   logLevel: string;
+  dashboardPasswordFile: string;
 }): string {
   const row = (name: string, value: string) => `  ${name.padEnd(10)} ${value}\n`;
   const wss = r.gateway ? `${r.gateway.url.replace(/^https/, "wss")}/mqtt` : undefined;
@@ -200,6 +214,12 @@ export function registerDevnet(program: Command): void {
       parseIntOption("--keep-milestones", MIN_KEEP_MILESTONES, 100_000_000),
       DEVNET_DEFAULTS.keepMilestones,
     )
+    .option(
+      "--dashboard-port <port>",
+      "node 0's dashboard on 127.0.0.1 (0 = any free port); user admin, password in DIR/dashboard.password",
+      parseIntOption("--dashboard-port", 0, 65535),
+      DEVNET_DEFAULTS.dashboardPort,
+    )
     .option("--no-gateway", "run the nodes only, without the gateway in front");
   addLogFormatOption(cmd).action(async (opts: DevnetOptions) => {
     try {
@@ -212,6 +232,8 @@ export function registerDevnet(program: Command): void {
       const seedFile = join(dataDir, "devnet.seed");
       const faucetSeed = deriveBip44Seed(loadOrCreateDevnetSeed(seedFile), 0, false, 0);
       const faucetAddress = encodeAddress("atoi", ed25519AddressOfSeed(faucetSeed));
+      const passwordFile = join(dataDir, "dashboard.password");
+      const dashboardHash = hashPassword(loadOrCreateDashboardPassword(passwordFile));
       const genesisFile = join(dataDir, "snapshots", "full_snapshot.bin");
       if (!existsSync(genesisFile)) {
         mkdirSync(dirname(genesisFile), { recursive: true });
@@ -256,6 +278,16 @@ export function registerDevnet(program: Command): void {
             heartbeatInterval: "1s",
           },
           prometheus: { bindAddress: `127.0.0.1:${port(opts.metricsPort, i)}` },
+          // Node 0 serves the dashboard (the others are the same network seen from elsewhere).
+          dashboard:
+            i === 0
+              ? {
+                  enabled: true,
+                  bindAddress: `127.0.0.1:${opts.dashboardPort}`,
+                  auth: { username: "admin", ...dashboardHash },
+                  auditReportPath: join(dataDir, "audit", "report.json"),
+                }
+              : {},
           mqtt: { bindAddress: `127.0.0.1:${port(opts.mqttPort, i)}` },
           logger: { level: opts.logLevel as "info" },
         };
@@ -325,6 +357,7 @@ export function registerDevnet(program: Command): void {
         } else gateway = new Gateway(config, log.child({ component: "gateway" }));
         const { url, adminUrl } = await gateway.start();
         gatewayUrls = { url, adminUrl, ca: cert.caFile };
+        nodes[0]!.setDashboardGateway(adminUrl);
         gatewayLine =
           `stinger devnet gateway: ${url} in front of ${nodes.length} node(s) (CA ${cert.caFile}, admin ${adminUrl}); ` +
           `use it with NODE_EXTRA_CA_CERTS=${cert.caFile} or curl --cacert ${cert.caFile}\n`;
@@ -342,12 +375,16 @@ export function registerDevnet(program: Command): void {
       }
       if (gatewayLine) process.stdout.write(gatewayLine);
       process.stdout.write(
+        `stinger devnet dashboard: ${first.dashboardUrl} (user admin, password in ${passwordFile})\n`,
+      );
+      process.stdout.write(
         readinessSummary({
           nodes,
           gateway: gatewayUrls,
           dataDir,
           faucetAddress,
           logLevel: opts.logLevel,
+          dashboardPasswordFile: passwordFile,
         }),
       );
       const g = gateway;

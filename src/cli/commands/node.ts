@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConfigFile } from "../../config/load.ts";
 import { nodeConfigSchema } from "../../config/node.ts";
@@ -27,7 +27,11 @@ export function registerNode(program: Command): void {
           return;
         }
         const log = createLogger({ level: config.logger.level, format: chosenLogFormat(opts.logFormat) });
-        const node = new StingerNode(config, { baseDir: dirname(opts.config), log });
+        const node = new StingerNode(config, {
+          baseDir: dirname(opts.config),
+          log,
+          configFile: resolve(opts.config),
+        });
         await node.start();
         process.stdout.write(
           `stinger node ready: API ${node.apiUrl} (network ${config.protocol.networkID}, peer ${node.identity.peerId})\n`,

@@ -270,6 +270,11 @@ export class MqttBroker {
     this.updateGauges();
   }
 
+  /** Connected MQTT clients (TCP and WebSocket). */
+  get clientCount(): number {
+    return this.broker?.connectedClients ?? 0;
+  }
+
   private updateGauges(): void {
     this.metrics.clients.set(this.broker?.connectedClients ?? 0);
     this.metrics.subscriptions.set(this.subscriptions.size);
