@@ -4,7 +4,8 @@
 // gateway's counters move, read the host audit; no console errors. Then the bad input: forged and
 // expired sessions, malformed lookups, oversized WebSocket frames.
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SingleNodeClient, sendData } from "@iota/iota.js";
@@ -24,6 +25,8 @@ declare const document: {
   querySelectorAll(selector: string): Iterable<PageNode> & { length: number };
 };
 declare const sessionStorage: { setItem(key: string, value: string): void };
+const DASHBOARD_FILTER = new URL("../../deploy/fail2ban/filter.d/stinger-dashboard.conf", import.meta.url)
+  .pathname;
 const DOCS_SCREENSHOT = new URL("../../docs/dashboard.png", import.meta.url).pathname;
 
 describe("dashboard (headless Chromium)", () => {
@@ -297,5 +300,20 @@ describe("dashboard (headless Chromium)", () => {
     });
     assert.equal(r.status, 429, "even the right password waits");
     assert.ok(Number(r.headers.get("retry-after")) > 0);
+  });
+
+  it("lets fail2ban's stinger-dashboard filter match every refused login in the node's log", async () => {
+    const log = join(shots, "node.log");
+    writeFileSync(log, devnet.stderr());
+    const out = execFileSync("fail2ban-regex", ["--print-all-matched", log, DASHBOARD_FILTER], {
+      encoding: "utf8",
+    });
+    const matched = Number(/Lines: \d+ lines, \d+ ignored, (\d+) matched/.exec(out)?.[1]);
+    const refused = devnet
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"dashboard login failed"')).length;
+    assert.ok(refused >= 7, `refused logins logged: ${refused}`);
+    assert.equal(matched, refused, out);
   });
 });
