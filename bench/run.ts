@@ -11,6 +11,7 @@ const AREAS = [
   "ledger",
   "mqtt",
   "snapshots",
+  "fuzz",
 ];
 const area = process.argv[2];
 if (!area || !AREAS.includes(area)) {
