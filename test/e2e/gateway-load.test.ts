@@ -102,9 +102,13 @@ describe("gateway: PoW-aware balancing and PoW concurrency cap", () => {
       // Node 2 busy with PoW for other clients (straight to it, not through the gateway).
       const jobs = [post(busy, BIG), post(busy, BIG, "127.0.0.2")];
       const ended: number[] = [];
+      const why: string[] = [];
       for (const j of jobs)
         j.done.then(
-          (r) => ended.push(r.status),
+          (r) => {
+            ended.push(r.status);
+            if (r.status !== 201) why.push(r.body.slice(0, 200));
+          },
           () => {},
         );
       try {
@@ -113,7 +117,9 @@ describe("gateway: PoW-aware balancing and PoW concurrency cap", () => {
       } catch (err) {
         // Only a found nonce (201) excuses the run; a job the node ended any other way is a failure.
         if (ended.length === 0 || ended.some((status) => status !== 201))
-          throw new Error(`${err} (busy-node jobs ended with: ${ended.join(", ") || "none"})`);
+          throw new Error(
+            `${err} (busy-node jobs ended with: ${ended.join(", ") || "none"} ${why.join(" | ")})`,
+          );
         assert.ok(attempt < 3, `a busy-node job found its nonce in 3 runs out of 3: ${err}`);
       } finally {
         for (const j of jobs) j.abort();

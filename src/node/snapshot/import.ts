@@ -29,6 +29,15 @@ function invalid(path: string, message: string): StingerError {
   return new StingerError("SNAPSHOT_INVALID", `${path}: ${message}`);
 }
 
+/** A file's diffs must bring the ledger exactly to its solid entry point index. */
+function checkDiffsEnd(path: string, reached: number, header: SnapshotHeader): void {
+  if (reached !== header.sepMilestoneIndex)
+    throw invalid(
+      path,
+      `its milestone diffs end at ${reached}, not at the solid entry point index ${header.sepMilestoneIndex}`,
+    );
+}
+
 function checkNetwork(path: string, header: SnapshotHeader, networkId: bigint): void {
   if (header.networkId !== networkId) {
     throw invalid(path, `snapshot of network ID ${header.networkId}, this node's is ${networkId}`);
@@ -72,12 +81,7 @@ export async function importSnapshots(
       diffs++;
     }
     await full.finish();
-    if (replay.index !== header.sepMilestoneIndex) {
-      throw invalid(
-        fullPath,
-        `its milestone diffs end at ${replay.index}, not at the solid entry point index ${header.sepMilestoneIndex}`,
-      );
-    }
+    checkDiffsEnd(fullPath, replay.index, header);
   } finally {
     await full.close();
   }
@@ -107,12 +111,7 @@ export async function importSnapshots(
           diffs++;
         }
         await reader.finish();
-        if (replay.index !== header.sepMilestoneIndex) {
-          throw invalid(
-            deltaPath,
-            `its milestone diffs end at ${replay.index}, not at the solid entry point index ${header.sepMilestoneIndex}`,
-          );
-        }
+        checkDiffsEnd(deltaPath, replay.index, header);
         seps = deltaSeps;
         delta = true;
       }
