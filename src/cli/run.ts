@@ -8,8 +8,10 @@ export function runUntilSignal(nodes: { close(): Promise<void> }[], log: Logger)
     log.info({ signal }, "shutting down");
     Promise.all(nodes.map((n) => n.close()))
       .then(() => process.exit(0))
-      .catch((err) => {
+      .catch((err: Error) => {
         log.error({ err }, "shutdown failed");
+        // The logger writes asynchronously and exit would drop the line: say it on stderr directly too.
+        process.stderr.write(`stinger: shutdown failed: ${err?.message ?? err}\n`);
         process.exit(1);
       });
   };

@@ -53,7 +53,7 @@ describe("devnet snapshots and pruning", () => {
       );
       assert.ok(pruned.confirmedMilestoneIndex - pruned.pruningIndex >= 20, JSON.stringify(pruned));
     } finally {
-      assert.equal(await first.stop(), 0);
+      assert.equal(await first.stop(), 0, first.stderr().slice(-1500));
     }
     assert.ok(!existsSync(join(dir, "node1")), "no node 1 yet");
 
@@ -78,7 +78,7 @@ describe("devnet snapshots and pruning", () => {
       assert.ok(joined.pruningIndex > 0, `node 1 started at ${joined.pruningIndex}`);
       assert.ok(existsSync(join(dir, "node1", "snapshots", "full_snapshot.bin")));
     } finally {
-      assert.equal(await second.stop(), 0);
+      assert.equal(await second.stop(), 0, second.stderr().slice(-1500));
     }
   });
 });
