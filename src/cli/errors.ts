@@ -1,8 +1,8 @@
 import { ConfigError } from "../config/load.ts";
 import { StingerError } from "../util/errors.ts";
 
-/** Errors about a file the operator gave (a snapshot to start from): bad input, exit code 2. */
-const INPUT_ERRORS = new Set(["SNAPSHOT_INVALID"]);
+/** Errors about a file the operator gave (a snapshot to start from, a key file): bad input, exit code 2. */
+const INPUT_ERRORS = new Set(["SNAPSHOT_INVALID", "KEY_INVALID"]);
 
 /** A mistake in what the operator asked for: printed as one line, exit code 2. */
 export class UsageError extends Error {}

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { StingerError } from "../util/errors.ts";
+import { oneLine, StingerError } from "../util/errors.ts";
 
 /** A config problem an operator can fix: names the file or key, printed as one line. */
 export class ConfigError extends StingerError {
@@ -75,7 +75,7 @@ export function loadConfigFile<S extends z.ZodType>(schema: S, file: string, env
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new ConfigError(`${file}: not valid JSON (${oneLine((err as Error).message)})`);
   }
   return parseConfig(schema, json, file, env);
 }

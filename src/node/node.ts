@@ -609,7 +609,9 @@ export class StingerNode {
     await this.faucetPow?.close();
     this.offConfirmed?.();
     await this.pruner.stop();
-    await this.tangle.idle();
+    // Refuse what gossip or the API still hand in, and let submits under way (solidification reads
+    // the store) and queued confirmations finish: only then may the store close.
+    await this.tangle.close();
     await this.store.close();
   }
 

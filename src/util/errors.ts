@@ -22,3 +22,15 @@ export class StingerError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Text from elsewhere (a parser's message quoting a file, a peer's string) fit for a one-line error:
+ * control characters escaped, at most `max` characters.
+ */
+export function oneLine(text: string, max = 200): string {
+  const flat = text.replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ed25519PublicKey, generateEd25519Seed } from "../../protocol/ed25519.ts";
 import { fromHex, toHex } from "../../protocol/hex.ts";
+import { oneLine, StingerError } from "../../util/errors.ts";
 
 export interface CoordinatorKeyFile {
   /** 32-byte Ed25519 seeds, hex */
@@ -29,12 +30,18 @@ export function parseCooPrivateKeys(value: string): Uint8Array[] {
 }
 
 export function readKeyFile(path: string): Uint8Array[] {
-  const data = JSON.parse(readFileSync(path, "utf8")) as CoordinatorKeyFile;
-  if (!Array.isArray(data.seeds) || data.seeds.length === 0)
-    throw new Error(`${path}: needs a non-empty "seeds" array`);
-  return data.seeds.map((s, i) => {
+  const bad = (why: string) => new StingerError("KEY_INVALID", `${path}: ${why}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw bad(`not a coordinator key file (JSON {"seeds": [hex]}): ${oneLine((err as Error).message)}`);
+  }
+  const seeds = (data as Partial<CoordinatorKeyFile> | null)?.seeds;
+  if (!Array.isArray(seeds) || seeds.length === 0) throw bad(`needs a non-empty "seeds" array`);
+  return seeds.map((s, i) => {
     if (typeof s !== "string" || !/^[0-9a-f]{64}$/.test(s))
-      throw new Error(`${path}: seeds[${i}] must be 64 hex characters`);
+      throw bad(`seeds[${i}] must be 64 hex characters`);
     return fromHex(s);
   });
 }

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { base58 } from "@scure/base";
+import { oneLine, StingerError } from "../../util/errors.ts";
 
 export interface NodeIdentity {
   /** libp2p peer ID (12D3KooW...), also the audience of API tokens as in Hornet */
@@ -29,8 +30,16 @@ export function peerIdFromPublicKey(pub: Uint8Array): string {
 export function loadOrCreateIdentity(path: string): NodeIdentity {
   let key: KeyObject;
   if (existsSync(path)) {
-    key = createPrivateKey(readFileSync(path));
-    if (key.asymmetricKeyType !== "ed25519") throw new Error(`${path}: not an Ed25519 private key`);
+    try {
+      key = createPrivateKey(readFileSync(path));
+    } catch (err) {
+      throw new StingerError(
+        "KEY_INVALID",
+        `${path}: not a PEM private key (${oneLine((err as Error).message)}); move it away to make a new identity`,
+      );
+    }
+    if (key.asymmetricKeyType !== "ed25519")
+      throw new StingerError("KEY_INVALID", `${path}: not an Ed25519 private key (${key.asymmetricKeyType})`);
   } else {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     key = generateKeyPairSync("ed25519").privateKey;
