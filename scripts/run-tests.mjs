@@ -10,7 +10,8 @@
 //   STINGER_TEST_CONCURRENCY    files at a time (default 2, one per core here)
 //   STINGER_TEST_VERBOSE=1      print every file's report, not only failing ones
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const FILE_LIMIT_S = Number(process.env.STINGER_TEST_FILE_TIMEOUT ?? 300);
@@ -87,9 +88,16 @@ function counts(text) {
   };
 }
 
+// Every REST response the tests receive is checked against TIP-13's OpenAPI document (see
+// test/helpers/conformance-hook.ts); STINGER_CONFORMANCE=0 turns that off.
+const CONFORMANCE = process.env.STINGER_CONFORMANCE !== "0";
+const CONFORMANCE_HOOK = new URL("../test/helpers/conformance-hook.ts", import.meta.url).href;
+const CONFORMANCE_LOG = join(tmpdir(), `stinger-conformance-${process.pid}.jsonl`);
+
 function fileEnv() {
   const env = {
     ...process.env,
+    ...(CONFORMANCE ? { STINGER_CONFORMANCE_LOG: CONFORMANCE_LOG } : {}),
     TSX_TSCONFIG_PATH: "tsconfig.base.json",
     FORCE_COLOR: process.stdout.isTTY ? "1" : "0",
   };
@@ -107,7 +115,15 @@ function runFile(file) {
     const started = Date.now();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "--test", "--test-force-exit", "--test-reporter=spec", file],
+      [
+        "--import",
+        "tsx",
+        ...(CONFORMANCE ? ["--import", CONFORMANCE_HOOK] : []),
+        "--test",
+        "--test-force-exit",
+        "--test-reporter=spec",
+        file,
+      ],
       {
         // Its own process group: the file, its test process and everything its fixtures start.
         detached: true,
@@ -153,6 +169,42 @@ function runFile(file) {
 
 async function stopEverything() {
   await Promise.all([...running.keys()].map(stopGroup));
+}
+
+/** Sums up the TIP-13 checks of the run; false when a response deviates in a way not listed. */
+async function reportConformance() {
+  if (!existsSync(CONFORMANCE_LOG)) return true;
+  const { deviationOf } = await import("../test/helpers/conformance-deviations.mjs");
+  const checked = readFileSync(CONFORMANCE_LOG, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  rmSync(CONFORMANCE_LOG, { force: true });
+  const byDesign = new Map();
+  const unexpected = [];
+  for (const c of checked) {
+    if (c.ok) continue;
+    const d = deviationOf(c);
+    if (d) byDesign.set(d.id, (byDesign.get(d.id) ?? 0) + 1);
+    else unexpected.push(c);
+  }
+  const operations = new Set(checked.filter((c) => c.ok).map((c) => `${c.operation} ${c.status}`));
+  console.log(
+    `run-tests: TIP-13: ${checked.length} responses checked, ${checked.length - [...byDesign.values()].reduce((a, b) => a + b, 0) - unexpected.length} conform ` +
+      `(${operations.size} operation/status pairs); by design: ${[...byDesign].map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+  );
+  if (unexpected.length === 0) return true;
+  console.error(
+    `run-tests: ${unexpected.length} responses deviate from TIP-13 (not listed in test/helpers/conformance-deviations.mjs):`,
+  );
+  const seen = new Set();
+  for (const c of unexpected) {
+    const key = `${c.method} ${c.operation ?? c.path} ${c.status} ${c.errors[0]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    console.error(`  ${c.file}: ${c.method} ${c.path} -> ${c.status}: ${c.errors.join("; ")}`);
+  }
+  return false;
 }
 
 async function main() {
@@ -205,10 +257,12 @@ async function main() {
   console.log(
     `run-tests: slowest: ${slowest.map((r) => `${relative(".", r.file)} ${seconds(r.ms)}`).join(", ")}`,
   );
+  const conformanceOk = CONFORMANCE ? await reportConformance() : true;
   if (failed.length > 0) {
     console.error(`run-tests: FAILED: ${failed.map((r) => relative(".", r.file)).join(", ")}`);
     process.exit(1);
   }
+  if (!conformanceOk) process.exit(1);
   if (process.env.CI === "true" && sum("skipped") + sum("todo") > 0) {
     console.error(
       `run-tests: ${sum("skipped")} skipped and ${sum("todo")} todo tests; CI treats them as failures`,

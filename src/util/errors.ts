@@ -28,9 +28,11 @@ export function errorMessage(err: unknown): string {
  * control characters escaped, at most `max` characters.
  */
 export function oneLine(text: string, max = 200): string {
-  const flat = text.replace(
-    /[\u0000-\u001f\u007f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  let flat = "";
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    flat += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : ch;
+    if (flat.length > max) return `${flat.slice(0, max)}…`;
+  }
+  return flat;
 }
