@@ -68,22 +68,19 @@ export class Peer {
       ...(this.alias ? { alias: this.alias } : {}),
       relation: "known",
       connected: this.connected,
-      ...(this.connected || this.heartbeat
-        ? {
-            gossip: {
-              heartbeat: this.heartbeat
-                ? {
-                    solidMilestoneIndex: this.heartbeat.solidMilestoneIndex,
-                    prunedMilestoneIndex: this.heartbeat.prunedMilestoneIndex,
-                    latestMilestoneIndex: this.heartbeat.latestMilestoneIndex,
-                    connectedNeighbors: this.heartbeat.connectedPeers,
-                    syncedNeighbors: this.heartbeat.syncedPeers,
-                  }
-                : null,
-              metrics: { ...this.metrics },
-            },
-          }
-        : {}),
+      // TIP-13's Peer requires `gossip`, also for a peer not connected yet (no heartbeat, zero counters).
+      gossip: {
+        heartbeat: this.heartbeat
+          ? {
+              solidMilestoneIndex: this.heartbeat.solidMilestoneIndex,
+              prunedMilestoneIndex: this.heartbeat.prunedMilestoneIndex,
+              latestMilestoneIndex: this.heartbeat.latestMilestoneIndex,
+              connectedNeighbors: this.heartbeat.connectedPeers,
+              syncedNeighbors: this.heartbeat.syncedPeers,
+            }
+          : null,
+        metrics: { ...this.metrics },
+      },
     };
   }
 
