@@ -35,8 +35,7 @@ export const DEVIATIONS = [
   {
     id: "hornet-routes",
     why: "Hornet's own routes outside TIP-13 (/api/v1/control/*) answer as Hornet 1.x does",
-    matches: (c) =>
-      c.errors.includes("undocumented operation") && /^\/api\/v1\/control(\/|$)/.test(c.path),
+    matches: (c) => c.errors.includes("undocumented operation") && /^\/api\/v1\/control(\/|$)/.test(c.path),
   },
 ];
 
