@@ -9,13 +9,13 @@ import { joinHostPort, splitHostPort } from "../config/common.ts";
 import type { NodeConfig } from "../config/node.ts";
 import { toHex } from "../protocol/hex.ts";
 import { networkIdFromName } from "../protocol/message.ts";
-import { verifyMilestone } from "../protocol/milestone.ts";
 import { StingerError } from "../util/errors.ts";
 import { parseDuration, parseSize } from "../util/units.ts";
 import { VERSION } from "../version.ts";
 import { AgentCheckServer } from "./api/agent-check.ts";
 import type { ControlActions } from "./api/control-routes.ts";
 import { createApiServer } from "./api/server.ts";
+import type { SnapshotFiles } from "./api/snapshot-routes.ts";
 import { completeAndSubmit, PowSlots } from "./api/submit.ts";
 import { Coordinator } from "./coordinator/coordinator.ts";
 import { loadOrCreateKeyFile, parseCooPrivateKeys } from "./coordinator/keys.ts";
@@ -85,6 +85,8 @@ export class StingerNode {
   readonly pruner: Pruner;
   private readonly pruning: PruningSchedule;
   readonly snapshots: SnapshotSchedule;
+  /** snapshots.fullPath and deltaPath, resolved against the config's folder */
+  private readonly snapshotFiles: SnapshotFiles;
   private offConfirmed: (() => void) | undefined;
   readonly coordinator: Coordinator | null = null;
   readonly faucet: Faucet | null = null;
@@ -117,6 +119,7 @@ export class StingerNode {
     this.ledger = new Ledger(this.store.root);
     const { protocol, tipsel } = config;
     const networkId = networkIdFromName(protocol.networkID);
+    this.snapshotFiles = { full: at(config.snapshots.fullPath), delta: at(config.snapshots.deltaPath) };
     this.tangle = new Tangle(
       this.store,
       this.ledger,
@@ -146,8 +149,8 @@ export class StingerNode {
       this.ledger,
       this.tangle,
       {
-        fullPath: at(config.snapshots.fullPath),
-        deltaPath: at(config.snapshots.deltaPath),
+        fullPath: this.snapshotFiles.full,
+        deltaPath: this.snapshotFiles.delta,
         networkId,
         intervalSynced: config.snapshots.interval.synced,
         intervalUnsynced: config.snapshots.interval.unsynced,
@@ -295,25 +298,17 @@ export class StingerNode {
   private async initLedger(): Promise<void> {
     if (this.ledger.initialized) return;
     const log = this.runtime.log;
-    const { snapshots, protocol } = this.config;
-    const fullPath = resolve(this.runtime.baseDir, snapshots.fullPath);
-    const deltaPath = resolve(this.runtime.baseDir, snapshots.deltaPath);
+    const { protocol } = this.config;
+    const { full: fullPath, delta: deltaPath } = this.snapshotFiles;
     if (!existsSync(fullPath)) await this.downloadSnapshots(fullPath, deltaPath);
     if (!existsSync(fullPath)) {
       log.warn({ path: fullPath }, "no snapshot file: the ledger starts empty and holds no tokens");
       return;
     }
-    const keyRanges = protocol.publicKeyRanges;
     const t0 = performance.now();
     const r = await importSnapshots(fullPath, deltaPath, this.store, this.ledger, {
       networkId: networkIdFromName(protocol.networkID),
-      checkMilestone: (ms) =>
-        verifyMilestone(ms, {
-          applicableKeys: keyRanges
-            .filter((k) => k.start <= ms.index && (k.end === 0 || ms.index <= k.end))
-            .map((k) => k.key),
-          threshold: protocol.milestonePublicKeyCount,
-        }),
+      checkMilestone: (ms) => this.tangle.verifyMilestoneSignatures(ms),
     });
     if (r.staleDelta) log.warn({ path: deltaPath }, `delta snapshot not used: ${r.staleDelta}`);
     log.info(
@@ -417,8 +412,8 @@ export class StingerNode {
   async start(): Promise<void> {
     const { config } = this;
     const log = this.runtime.log;
-    for (const file of [config.snapshots.fullPath, config.snapshots.deltaPath]) {
-      const removed = await removeStaleSnapshotTemps(resolve(this.runtime.baseDir, file));
+    for (const file of [this.snapshotFiles.full, this.snapshotFiles.delta]) {
+      const removed = await removeStaleSnapshotTemps(file);
       if (removed > 0) log.warn({ file, removed }, "removed the temporary files of an interrupted snapshot");
     }
     await this.initLedger();
@@ -465,10 +460,7 @@ export class StingerNode {
       trustedProxies: config.restAPI.trustedProxies,
       control: this.controlActions(),
       databaseSize: () => this.databaseSize(),
-      snapshotFiles: {
-        full: resolve(this.runtime.baseDir, config.snapshots.fullPath),
-        delta: resolve(this.runtime.baseDir, config.snapshots.deltaPath),
-      },
+      snapshotFiles: this.snapshotFiles,
     });
     if (this.mqtt) {
       await this.mqtt.start();
@@ -542,17 +534,7 @@ export class StingerNode {
       {
         alias: node.alias,
         networkName: protocol.networkID,
-        tangle: {
-          get latestMilestoneIndex() {
-            return tangle.latestMilestoneIndex;
-          },
-          get confirmedMilestoneIndex() {
-            return tangle.confirmedMilestoneIndex;
-          },
-          isSynced: () => tangle.isSynced(),
-          isHealthy: () => tangle.isHealthy(),
-          tipCount: () => tangle.tips.size,
-        },
+        tangle: this.tangle,
         rates: () => this.rates!.rates(),
         peers: () => this.gossip?.peerList() ?? [],
         pow: () => this.pow?.load() ?? null,
@@ -570,7 +552,6 @@ export class StingerNode {
       },
       dashboard.gateway.adminURL,
     );
-    const tangle = this.tangle;
     this.dashboard = new DashboardServer({
       bindAddress: dashboard.bindAddress,
       sessions: new DashboardSessions({

@@ -2,7 +2,8 @@
 // ledger; the gateway's health through its public door and, given its metrics URL, its view of each
 // node. Every request is bounded in time; an unreachable part is reported, never thrown.
 import { Agent, request } from "undici";
-import { byLabel, parsePromText } from "../util/prom-text.ts";
+import { gatewayNodesFromMetrics } from "../gateway/metrics-view.ts";
+import { parsePromText } from "../util/prom-text.ts";
 
 export interface StatusTarget {
   url: string;
@@ -146,13 +147,10 @@ async function nodeStatus(target: StatusTarget, opts: CollectOptions): Promise<N
 
 /** Each node as the gateway sees it, from its metrics (node engine). */
 function gatewayNodes(metrics: string): GatewayStatus["nodes"] {
-  const samples = parsePromText(metrics);
-  const healthy = byLabel(samples, "stinger_gateway_node_healthy", "node");
-  const inFlight = byLabel(samples, "stinger_gateway_node_in_flight", "node");
-  return [...healthy.entries()].map(([node, h]) => ({
+  return gatewayNodesFromMetrics(parsePromText(metrics)).map(({ node, healthy, inFlight }) => ({
     node,
-    healthy: h === 1,
-    inFlight: inFlight.get(node) ?? 0,
+    healthy,
+    inFlight,
   }));
 }
 

@@ -47,6 +47,35 @@ const write = (name: string, bytes: Buffer | string) => {
   return file;
 };
 
+/**
+ * Feeds `runs` random and cut versions of `valid` (as files named `name`) to `load`: each refusal must
+ * be one line naming the file, of the expected kind. Returns how many were refused.
+ */
+function fuzzLoader(
+  name: string,
+  valid: string,
+  load: (file: string) => unknown,
+  expected: (e: unknown) => boolean,
+  runs: number,
+): number {
+  let refused = 0;
+  fc.assert(
+    fc.property(contents(valid), (bytes) => {
+      const file = write(name, bytes);
+      try {
+        load(file);
+      } catch (err) {
+        refusedWithOneLine(err, file, expected);
+        refused++;
+      }
+    }),
+    { numRuns: runs },
+  );
+  return refused;
+}
+
+const isKeyInvalid = (e: unknown) => e instanceof StingerError && e.code === "KEY_INVALID";
+
 describe("bad files are refused with one line", () => {
   after(() => removeDir(dir));
 
@@ -67,18 +96,12 @@ describe("bad files are refused with one line", () => {
   ];
   for (const [name, schema, valid] of configs) {
     it(`${name} configs: ${RUNS} random and cut files`, () => {
-      let refused = 0;
-      fc.assert(
-        fc.property(contents(valid), (bytes) => {
-          const file = write(`${name}.json`, bytes);
-          try {
-            loadConfigFile(schema, file, {});
-          } catch (err) {
-            refusedWithOneLine(err, file, (e) => e instanceof ConfigError);
-            refused++;
-          }
-        }),
-        { numRuns: RUNS },
+      const refused = fuzzLoader(
+        `${name}.json`,
+        valid,
+        (file) => loadConfigFile(schema, file, {}),
+        (e) => e instanceof ConfigError,
+        RUNS,
       );
       assert.ok(refused > RUNS / 2, `most were refused (${refused})`);
     });
@@ -116,34 +139,14 @@ describe("bad files are refused with one line", () => {
 
   it(`coordinator key files: ${RUNS} random and cut files`, () => {
     const valid = JSON.stringify({ seeds: ["ab".repeat(32)] });
-    fc.assert(
-      fc.property(contents(valid), (bytes) => {
-        const file = write("coordinator.keys", bytes);
-        try {
-          readKeyFile(file);
-        } catch (err) {
-          refusedWithOneLine(err, file, (e) => e instanceof StingerError && e.code === "KEY_INVALID");
-        }
-      }),
-      { numRuns: RUNS },
-    );
+    fuzzLoader("coordinator.keys", valid, readKeyFile, isKeyInvalid, RUNS);
   });
 
   it(`identity keys: ${RUNS / 3} random and cut files`, () => {
     const validDir = join(dir, "valid-identity");
     loadOrCreateIdentity(join(validDir, "identity.key"));
     const valid = readFileSync(join(validDir, "identity.key"), "utf8");
-    fc.assert(
-      fc.property(contents(valid), (bytes) => {
-        const file = write("identity.key", bytes);
-        try {
-          loadOrCreateIdentity(file);
-        } catch (err) {
-          refusedWithOneLine(err, file, (e) => e instanceof StingerError && e.code === "KEY_INVALID");
-        }
-      }),
-      { numRuns: RUNS / 3 },
-    );
+    fuzzLoader("identity.key", valid, loadOrCreateIdentity, isKeyInvalid, RUNS / 3);
   });
 
   it("stinger node exits 2 with one line on a bad config, identity key or snapshot", () => {

@@ -8,8 +8,6 @@ export interface SnapshotFiles {
   delta: string;
 }
 
-export const SNAPSHOT_ROUTES = "/api/plugins/snapshots/*";
-
 /**
  * Serves the latest local snapshots: `GET /api/plugins/snapshots/full` and `/delta`, so a node joining
  * the set (behind the gateway or not) can start from this one's instead of replaying the tangle. The

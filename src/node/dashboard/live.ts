@@ -1,21 +1,19 @@
 // What the dashboard shows live: one JSON object built every second from the node's parts (and the
 // gateway's metrics when dashboard.gateway.adminURL is set), pushed to every logged-in WebSocket.
 import { request } from "undici";
+import { type GatewayNodeView, gatewayNodesFromMetrics } from "../../gateway/metrics-view.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { TOTAL_SUPPLY } from "../../protocol/params.ts";
 import { byLabel, parsePromText } from "../../util/prom-text.ts";
 import type { TangleEvents } from "../tangle/events.ts";
+import type { Tangle } from "../tangle/tangle.ts";
 
 /** The node as the dashboard reads it (StingerNode provides it). */
 export interface LiveSource {
   alias: string;
   networkName: string;
-  tangle: {
-    latestMilestoneIndex: number;
-    confirmedMilestoneIndex: number;
-    isSynced(): boolean;
-    isHealthy(): boolean;
-    tipCount(): number;
+  tangle: Pick<Tangle, "latestMilestoneIndex" | "confirmedMilestoneIndex" | "isSynced" | "isHealthy"> & {
+    tips: { size: number };
   };
   rates(): { messagesPerSecond: number; referencedMessagesPerSecond: number; referencedRate: number };
   peers(): Record<string, unknown>[];
@@ -36,7 +34,7 @@ export interface GatewayView {
   error?: string;
   requests: Record<string, number>;
   refusals: Record<string, number>;
-  nodes: { node: string; healthy: boolean; inFlight: number; requests: number; powJobs: number }[];
+  nodes: GatewayNodeView[];
 }
 
 const HISTORY = 120;
@@ -103,6 +101,7 @@ export class LiveState {
   state(): Record<string, unknown> {
     const { src } = this;
     const ledger = src.ledger();
+    const pow = src.pow();
     return {
       at: Date.now(),
       node: { alias: src.alias, network: src.networkName },
@@ -116,8 +115,8 @@ export class LiveState {
       history: this.history,
       milestones: this.milestones,
       peers: src.peers(),
-      tips: src.tangle.tipCount(),
-      pow: src.pow() && { ...src.pow()!, hashesPerSecond: Math.round(this.hashRate) },
+      tips: src.tangle.tips.size,
+      pow: pow && { ...pow, hashesPerSecond: Math.round(this.hashRate) },
       database: { ...src.database(), pruningIndex: src.pruningIndex() },
       ledger: {
         index: ledger.index,
@@ -145,17 +144,7 @@ async function readGateway(url: string): Promise<GatewayView> {
     const samples = parsePromText(text);
     view.requests = Object.fromEntries(byLabel(samples, "stinger_gateway_requests_total", "status"));
     view.refusals = Object.fromEntries(byLabel(samples, "stinger_gateway_refusals_total", "reason"));
-    const healthy = byLabel(samples, "stinger_gateway_node_healthy", "node");
-    const inFlight = byLabel(samples, "stinger_gateway_node_in_flight", "node");
-    const requests = byLabel(samples, "stinger_gateway_node_requests_total", "node");
-    const powJobs = byLabel(samples, "stinger_gateway_node_pow_jobs", "node");
-    view.nodes = [...healthy.keys()].map((node) => ({
-      node,
-      healthy: healthy.get(node) === 1,
-      inFlight: inFlight.get(node) ?? 0,
-      requests: requests.get(node) ?? 0,
-      powJobs: powJobs.get(node) ?? 0,
-    }));
+    view.nodes = gatewayNodesFromMetrics(samples);
     view.ok = true;
   } catch (err) {
     view.error = (err as Error).message;

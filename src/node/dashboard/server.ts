@@ -171,9 +171,10 @@ export class DashboardServer {
       if (!(await authed(req.headers.authorization, reply))) return reply;
       this.auditing ??= opts.runAudit().finally(() => (this.auditing = undefined));
       let out: string;
+      let report: unknown;
       try {
         out = await this.auditing;
-        JSON.parse(out);
+        report = JSON.parse(out);
       } catch (err) {
         return sendError(reply, 503, `the audit did not run: ${(err as Error).message.split("\n")[0]}`);
       }
@@ -182,7 +183,7 @@ export class DashboardServer {
       writeFileSync(tmp, out, { mode: 0o600 });
       renameSync(tmp, opts.auditReportPath);
       opts.log.info({ path: opts.auditReportPath }, "host audit run from the dashboard");
-      return { data: { report: JSON.parse(out), writtenAt: Date.now() } };
+      return { data: { report, writtenAt: Date.now() } };
     });
 
     app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

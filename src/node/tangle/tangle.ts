@@ -406,12 +406,20 @@ export class Tangle {
     return run;
   }
 
-  private checkMilestone(ms: MilestonePayload): void {
+  /**
+   * Throws (ProtocolError) unless the milestone carries the coordinator's signatures for its index
+   * (protocol.publicKeyRanges, milestonePublicKeyCount); also for milestones in snapshot files.
+   */
+  verifyMilestoneSignatures(ms: MilestonePayload): void {
     const applicable = this.opts.keyRanges
       .filter((r) => r.start <= ms.index && (r.end === 0 || ms.index <= r.end))
       .map((r) => r.key);
+    verifyMilestone(ms, { applicableKeys: applicable, threshold: this.opts.milestonePublicKeyCount });
+  }
+
+  private checkMilestone(ms: MilestonePayload): void {
     try {
-      verifyMilestone(ms, { applicableKeys: applicable, threshold: this.opts.milestonePublicKeyCount });
+      this.verifyMilestoneSignatures(ms);
     } catch (err) {
       this.metrics?.rejected.inc({ reason: "milestone" });
       if (err instanceof ProtocolError) throw invalid(`invalid milestone: ${err.message}`, err);
