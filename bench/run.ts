@@ -12,6 +12,8 @@ const AREAS = [
   "mqtt",
   "snapshots",
   "fuzz",
+  "soak",
+  "chaos",
 ];
 const area = process.argv[2];
 if (!area || !AREAS.includes(area)) {

@@ -292,6 +292,12 @@ export class Tangle {
   ): { solid: Uint8Array[]; missing: Uint8Array[] } | null {
     const { store } = this;
     if (store.messages.doesExist(id)) return null;
+    // checkMilestone ran before this transaction: two copies of one milestone index (same payload,
+    // another nonce) validated at once must not both be stored, the second would replace the first.
+    if (milestone && store.milestones.doesExist(milestone.index)) {
+      this.metrics?.rejected.inc({ reason: "milestone" });
+      throw invalid(`invalid milestone: index ${milestone.index} is already known`);
+    }
     const roots = this.coneRoots(parents);
     const missing = parents.filter((p) => !store.messages.doesExist(p) && !this.isEntryPoint(p));
     store.messages.put(id, bytes);
