@@ -70,6 +70,11 @@ describe("gossip frames", () => {
 
   it("rejects unknown types, wrong body sizes and oversized messages at once", () => {
     assert.throws(() => new FrameReader().push(Uint8Array.from([9, 0, 0])), FrameError);
+    // the type byte alone, before the length has arrived (found by the gossip fuzzer)
+    assert.throws(() => new FrameReader().push(Uint8Array.from([234])), FrameError);
+    const reader = new FrameReader();
+    assert.deepEqual(reader.push(Uint8Array.from([4, 14])), []);
+    assert.throws(() => reader.push(Uint8Array.from([0, ...new Uint8Array(14), 0])), FrameError);
     assert.throws(() => new FrameReader().push(Uint8Array.from([3, 2, 0, 1, 2])), FrameError);
     assert.throws(() => new FrameReader().push(Uint8Array.from([4, 1, 0, 1])), FrameError);
     // 40,000 announced bytes: refused from the header alone, before buffering anything.

@@ -104,11 +104,13 @@ export class FrameReader {
     this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
     const frames: Frame[] = [];
     let offset = 0;
-    while (this.buffer.length - offset >= HEADER) {
+    while (this.buffer.length > offset) {
+      // the type byte alone decides: a stream that starts a frame of unknown type is broken for good
       const type = this.buffer[offset]!;
-      const length = this.buffer[offset + 1]! | (this.buffer[offset + 2]! << 8);
       if (type < FRAME_MILESTONE_REQUEST || type > FRAME_HEARTBEAT)
         throw new FrameError(`unknown frame type ${type}`);
+      if (this.buffer.length - offset < HEADER) break;
+      const length = this.buffer[offset + 1]! | (this.buffer[offset + 2]! << 8);
       if (type === FRAME_MESSAGE && length > MAX_MESSAGE_LENGTH)
         throw new FrameError(`message frame of ${length} bytes`);
       if (this.buffer.length - offset - HEADER < length) break;

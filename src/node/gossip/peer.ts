@@ -19,12 +19,17 @@ export interface PeerGossipMetrics {
 // budget is generous; beyond it frames are dropped, and a peer that keeps flooding is disconnected.
 const INBOUND_FRAMES_PER_SECOND = 20_000;
 const INBOUND_BURST = 40_000;
-const REQUESTS_PER_SECOND = 10_000;
-const REQUEST_BURST = 20_000;
+export const REQUESTS_PER_SECOND = 10_000;
+export const REQUEST_BURST = 20_000;
 /** Invalid messages (bad PoW, syntax, signatures) tolerated before the peer is dropped. */
 export const MAX_INVALID_MESSAGES = 20;
 /** Frames dropped for flooding before the peer is dropped. */
 export const MAX_DROPPED_FRAMES = 50_000;
+/**
+ * How long a penalized peer stays locked out (at least; longer when the reconnect interval is): long
+ * enough that misbehaving costs it something, short enough that a peer with a passing bug comes back.
+ */
+export const PENALTY_MS = 60_000;
 /** Messages from one peer being validated at once; more are dropped (back-pressure). */
 export const MAX_IN_FLIGHT = 1024;
 
@@ -53,6 +58,8 @@ export class Peer {
   /** back-off for reconnects, doubled on each failure */
   retryDelayMs = 0;
   nextDialAt = 0;
+  /** until then the peer's own connections are refused too (see GossipService.penalize) */
+  penalizedUntil = 0;
   dialing = false;
 
   constructor(

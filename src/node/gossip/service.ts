@@ -19,7 +19,7 @@ import {
   FrameError,
 } from "./frames.ts";
 import { peerIdOfMultiaddr } from "./multiaddr.ts";
-import { MAX_DROPPED_FRAMES, MAX_IN_FLIGHT, MAX_INVALID_MESSAGES, Peer } from "./peer.ts";
+import { MAX_DROPPED_FRAMES, MAX_IN_FLIGHT, MAX_INVALID_MESSAGES, PENALTY_MS, Peer } from "./peer.ts";
 import { GossipTransport } from "./transport.ts";
 
 export interface GossipOptions {
@@ -82,7 +82,7 @@ export class GossipService {
         privateKey: opts.privateKey,
         listen: opts.bindMultiAddresses,
         protocol: `/iota-gossip/${opts.networkId}/1.0.0`,
-        isAllowed: (peerId) => this.peers.has(peerId),
+        isAllowed: (peerId) => this.isAllowed(peerId),
         maxConnections: opts.maxConnections,
         log,
       },
@@ -92,7 +92,10 @@ export class GossipService {
         onPeerGone: (peerId, reason) => this.onPeerGone(peerId, reason),
         onRefused: (peerId) => {
           this.metrics?.gossipRefused.inc();
-          this.log.warn({ peerId }, "refused a connection from an unknown peer");
+          this.log.warn(
+            { peerId, penalized: this.peers.has(peerId) },
+            "refused a connection from an unknown or penalized peer",
+          );
         },
       },
     );
@@ -160,7 +163,9 @@ export class GossipService {
   /** Adds a known peer at runtime (peers API) and dials it. */
   addPeer(multiAddress: string, alias?: string): Record<string, unknown> {
     const peer = this.addKnownPeer(multiAddress, alias);
+    // the operator's explicit word: a peer added again is dialled now, any penalty lifted
     peer.nextDialAt = 0;
+    peer.penalizedUntil = 0;
     this.tick();
     return peer.json();
   }
@@ -224,12 +229,19 @@ export class GossipService {
     this.metrics?.gossipPeers.set(n);
   }
 
-  /** Drops a misbehaving peer; it may reconnect only after the back-off. */
+  /** Known peers only, and a penalized one not before its penalty ends (else it would just redial). */
+  private isAllowed(peerId: string): boolean {
+    const peer = this.peers.get(peerId);
+    return peer !== undefined && Date.now() >= peer.penalizedUntil;
+  }
+
+  /** Drops a misbehaving peer; neither side may reconnect before the back-off has passed. */
   private penalize(peer: Peer, reason: string): void {
     this.metrics?.gossipPenalties.inc({ reason });
     this.log.warn({ peerId: peer.id, reason }, "peer penalized and disconnected");
     peer.retryDelayMs = this.opts.reconnectMaxDelayMs;
-    peer.nextDialAt = Date.now() + peer.retryDelayMs;
+    peer.penalizedUntil = Date.now() + Math.max(PENALTY_MS, peer.retryDelayMs);
+    peer.nextDialAt = peer.penalizedUntil;
     peer.connected = false;
     this.updateConnected();
     void this.transport.disconnect(peer.id);
