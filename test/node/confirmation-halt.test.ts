@@ -122,3 +122,32 @@ describe("confirmation halts on a milestone this node disagrees with", () => {
     assert.deepEqual(env.ledger.verify().problems, []);
   });
 });
+
+describe("two copies of one milestone", () => {
+  it("submitted at once (another nonce each): one is stored and confirmed, the other refused as known", async () => {
+    const env = await setup();
+    try {
+      const copy = (nonce: bigint) => {
+        const bytes = milestone(1, [NULL_MESSAGE_ID], merkleRoot([]));
+        new DataView(bytes.buffer).setBigUint64(bytes.length - 8, nonce, true);
+        return bytes;
+      };
+      const [a, b] = [copy(11n), copy(12n)];
+      const results = await Promise.allSettled([
+        env.tangle.submit(a, "gossip"),
+        env.tangle.submit(b, "gossip"),
+      ]);
+      const stored = results.filter((r) => r.status === "fulfilled");
+      const refused = results.filter((r) => r.status === "rejected");
+      assert.equal(stored.length, 1);
+      assert.match(String((refused[0] as PromiseRejectedResult).reason), /index 1 is already known/);
+      const winner = results[0]!.status === "fulfilled" ? a : b;
+      await env.tangle.idle();
+      assert.equal(toHex(env.store.getMilestone(1)!.messageId), toHex(messageId(winner)));
+      assert.equal(env.tangle.confirmedMilestoneIndex, 1);
+    } finally {
+      await env.store.close();
+      rmSync(env.dir, { recursive: true, force: true });
+    }
+  });
+});
