@@ -202,7 +202,7 @@ describe("gossip fuzzing: a hostile peer against a node with an honest peer", ()
     await cluster?.stop();
   });
 
-  it("random and mutated frames: the node hangs up exactly on broken framing (or too many invalid messages), else answers in order", async () => {
+  it("random and mutated frames: the node hangs up exactly on broken framing (or too many invalid messages), else answers in order", async (t) => {
     const frameArb = fc.oneof(
       u32.map(encodeMilestoneRequest),
       fc.uint8Array({ minLength: 32, maxLength: 32 }).map(encodeMessageRequest),
@@ -274,6 +274,7 @@ describe("gossip fuzzing: a hostile peer against a node with an honest peer", ()
       ),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
+    t.diagnostic(`${RUNS} streams, node 0 hung up on ${hangUps}`);
     assert.ok(hangUps > 0 && hangUps < RUNS, `hang-ups in ${hangUps} of ${RUNS} runs: both kinds must occur`);
     assert.equal((await getJson(`${n0.url}/health`)).status, 200);
   });
@@ -295,7 +296,7 @@ describe("gossip fuzzing: a hostile peer against a node with an honest peer", ()
     }
   });
 
-  it("mutated real messages (re-mined or not): whatever node 0 stores is a valid message; a new nonce alone is always taken", async () => {
+  it("mutated real messages (re-mined or not): whatever node 0 stores is a valid message; a new nonce alone is always taken", async (t) => {
     // Sources: milestones, data messages and a signed transfer of the whole supply (never sent as is).
     const sources: Uint8Array[] = [];
     for (const index of [1, 2, 3]) sources.push(await milestoneBytes(index));
@@ -366,6 +367,7 @@ describe("gossip fuzzing: a hostile peer against a node with an honest peer", ()
       }),
       { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
     );
+    t.diagnostic(`mutants: ${stored} stored (all valid by iota.js), ${refused} refused`);
     assert.ok(stored > 0 && refused > 0, `stored ${stored}, refused ${refused}: both must occur`);
   });
 
@@ -442,7 +444,7 @@ describe("gossip fuzzing: a hostile peer against a node with an honest peer", ()
     );
   });
 
-  it("requests for everything, as fast as it can send: answered within the request budget, then penalized for flooding; node 1 stays connected and in step", async () => {
+  it("requests for everything, as fast as it can send: answered within the request budget, then penalized for flooding; node 1 stays connected and in step", async (t) => {
     const n1Id = n1.multiAddress.slice(n1.multiAddress.lastIndexOf("/") + 1);
     const last = await cmi(n0);
     const frames: Uint8Array[] = [];
@@ -483,6 +485,7 @@ describe("gossip fuzzing: a hostile peer against a node with an honest peer", ()
         answers <= budget,
         `${answers} answers to ${sent} requests in ${elapsed} s, budget ${budget}`,
       );
+      t.diagnostic(`flood: ${sent} requests in ${elapsed} s, ${answers} answered, then penalized`);
       assert.ok(sent > answers, `sent ${sent}, answered ${answers}: the flood was not throttled`);
     } finally {
       sampling = false;
