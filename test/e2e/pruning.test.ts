@@ -27,6 +27,7 @@ import {
   MilestoneTracker,
   mineOnTips,
   postMessage,
+  stateHashAt,
   TransferStream,
   verifyLedger,
 } from "../helpers/ledger.ts";
@@ -299,15 +300,28 @@ describe("pruning and local snapshots", () => {
       assert.ok(downloaded.pruningIndex > 0, "the downloading node starts at a snapshot's index");
       assert.ok(existsSync(join(downloading.dir, "downloaded", "full_snapshot.bin")));
 
-      // Same ledger at the same index: wait until every node stands still on one milestone.
+      // Same ledger: milestones keep coming every second, so compare the state hashes every node
+      // recorded for the newest milestone they all have applied, and each one's own recomputation.
+      const everyNode = [nodes[0]!, fromFiles, downloading, replaying];
+      let compared = 0;
+      let seen: (string | undefined)[] = [];
       await waitFor(
         async () => {
-          const v = await Promise.all([nodes[0]!, fromFiles, downloading, replaying].map(verifyLedger));
-          return v.every((x) => x.ledgerIndex === v[0]!.ledgerIndex && x.stateHash === v[0]!.stateHash);
+          const v = await Promise.all(everyNode.map(verifyLedger));
+          for (const [i, x] of v.entries()) {
+            assert.deepEqual(x.problems, [], `node ${i}: ledger problems`);
+            assert.equal(x.recomputedStateHash, x.stateHash, `node ${i}: state hash recomputes`);
+          }
+          compared = Math.min(...v.map((x) => x.ledgerIndex));
+          seen = await Promise.all(everyNode.map((n) => stateHashAt(n, compared)));
+          return seen.every((h) => h !== undefined && h === seen[0]);
         },
         30_000,
         "the same ledger state hash on node 0 and the new nodes",
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; last at milestone ${compared}: ${seen.join(", ")}`);
+      });
+      assert.ok(compared >= target, `compared at milestone ${compared}, synced to ${target}`);
       for (const node of [fromFiles, downloading]) {
         const client = new SingleNodeClient(node.url);
         for (const w of model.wallets) {
