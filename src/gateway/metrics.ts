@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 
@@ -8,6 +8,9 @@ export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
  */
 export function createGatewayMetrics() {
   const registry = new Registry();
+  // prom-client's process metrics (memory, open FDs, event-loop lag, GC) under the gateway's prefix, as
+  // the node has them under its own; with workers, the primary combines them by each one's aggregator.
+  collectDefaultMetrics({ register: registry, prefix: "stinger_gateway_process_" });
   const r = [registry];
   return {
     registry,
