@@ -1,5 +1,6 @@
 import { request as requestHttp } from "node:http";
 import { request as requestHttps } from "node:https";
+import type { ConformanceRecorder } from "./conformance-hook.ts";
 
 export interface Reply {
   status: number;
@@ -33,7 +34,17 @@ export function getFrom(
       (res) => {
         let body = "";
         res.on("data", (d) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        res.on("end", () => {
+          // Checked against TIP-13 like fetch's responses, when the test runner's hook is loaded.
+          (globalThis as { stingerConformance?: ConformanceRecorder }).stingerConformance?.(
+            "GET",
+            new URL(path, url).href,
+            res.statusCode!,
+            { contentType: res.headers["content-type"], retryAfter: res.headers["retry-after"] },
+            body,
+          );
+          resolve({ status: res.statusCode!, headers: res.headers, body });
+        });
       },
     );
     req.on("error", reject);
