@@ -1,7 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+/** What the database-condition gauges read at each scrape (the node's Store). */
+export interface DatabaseCondition {
+  readonly isFull: boolean;
+  readonly writeFailures: number;
+}
+
 /** Every metric the node exports, created once and handed to modules (which accept null). */
-export function createNodeMetrics(registry = new Registry()) {
+export function createNodeMetrics(registry = new Registry(), database?: DatabaseCondition) {
   collectDefaultMetrics({ register: registry, prefix: "stinger_node_process_" });
   const r = [registry];
   return {
@@ -118,6 +124,22 @@ export function createNodeMetrics(registry = new Registry()) {
       name: "stinger_node_pruned_messages_total",
       help: "Messages removed by pruning",
       registers: r,
+    }),
+    databaseFull: new Gauge({
+      name: "stinger_node_database_full",
+      help: "1 while database writes fail for lack of disk space (writes answer 503, reads go on)",
+      registers: r,
+      collect() {
+        this.set(database?.isFull ? 1 : 0);
+      },
+    }),
+    databaseWriteFailures: new Gauge({
+      name: "stinger_node_database_write_failures",
+      help: "Database write transactions that failed (nothing of them applied) since the node started",
+      registers: r,
+      collect() {
+        this.set(database?.writeFailures ?? 0);
+      },
     }),
     databaseBytes: new Gauge({
       name: "stinger_node_database_bytes",

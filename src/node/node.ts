@@ -113,9 +113,9 @@ export class StingerNode {
   ) {
     const at = (p: string) => resolve(runtime.baseDir, p);
     const log = runtime.log;
-    this.metrics = createNodeMetrics();
     this.identity = loadOrCreateIdentity(at(join("p2pstore", "identity.key")));
-    this.store = new Store(at(config.db.path));
+    this.store = new Store(at(config.db.path), { log: log.child({ module: "store" }) });
+    this.metrics = createNodeMetrics(undefined, this.store);
     this.ledger = new Ledger(this.store.root);
     const { protocol, tipsel } = config;
     const networkId = networkIdFromName(protocol.networkID);

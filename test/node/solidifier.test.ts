@@ -85,3 +85,40 @@ describe("solidification of out-of-order messages", () => {
     for (const m of [a, b, c]) assert.equal(env.store.getMeta(messageId(m))?.r, 1);
   });
 });
+
+// Behind a load balancer without sticky sessions a client reads tips from one node and posts to
+// another: the parents may still be a gossip hop away. With peers connected the API submit waits.
+describe("an API submit whose parents are on their way", () => {
+  const env = setup();
+  after(async () => {
+    await env.store.close();
+    rmSync(env.dir, { recursive: true, force: true });
+  });
+  env.tangle.setConnectedPeers(1);
+
+  const a = data([NULL_MESSAGE_ID], 11);
+  const b = data([messageId(a)], 12);
+
+  it("asks peers for the missing parent and is stored once it arrives", async () => {
+    const asked: string[] = [];
+    env.events.on("missingParents", (_id, ids) => asked.push(...ids.map(toHex)));
+    const submitted = env.tangle.submit(b);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(asked, [toHex(messageId(a))]);
+    assert.equal(env.store.hasMessage(messageId(b)), false, "not stored while its parent is missing");
+    await env.tangle.submit(a, "gossip");
+    const r = await submitted;
+    assert.equal(r.stored, true);
+    assert.equal(env.store.getMeta(messageId(b))?.s, true);
+  });
+
+  it("is refused when the parent never comes", async () => {
+    const unknown = new Uint8Array(32).fill(0xee);
+    const orphan = data([unknown], 13);
+    const asked: string[] = [];
+    env.events.on("missingParents", (_id, ids) => asked.push(...ids.map(toHex)));
+    await assert.rejects(env.tangle.submit(orphan), /parents are unknown or not solid/);
+    assert.deepEqual(asked, [toHex(unknown)], "asked peers for it before refusing");
+    assert.equal(env.store.hasMessage(messageId(orphan)), false);
+  });
+});

@@ -338,6 +338,11 @@ export class GossipService {
         else peer.metrics.knownMessages++;
       })
       .catch((err: unknown) => {
+        // Not stored (the Store logged the full disk once): the message stays unseen and comes again.
+        if (err instanceof StingerError && err.code.startsWith("STORE_")) {
+          peer.metrics.droppedPackets++;
+          return;
+        }
         if (!(err instanceof StingerError) || err.status !== 400) {
           this.log.error({ err, peerId: peer.id }, "gossip message processing failed");
           return;

@@ -70,7 +70,7 @@ export class Pruner {
         const t0 = performance.now();
         for (let i = started + 1; i <= target && !this.stopped; i++) {
           const stepStart = performance.now();
-          const r = await this.store.root.transaction(() => this.pruneMilestone(i));
+          const r = await this.store.write(() => this.pruneMilestone(i));
           messages += r.messages;
           this.metrics?.pruningIndex.set(i);
           this.metrics?.prunedMessages.inc(r.messages);

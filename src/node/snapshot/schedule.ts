@@ -123,7 +123,7 @@ export class SnapshotSchedule {
       // A delta on disk follows the old full snapshot only; a crash before this leaves it stale, and a
       // stale delta is ignored at start.
       if (base === undefined) rmSync(this.opts.deltaPath, { force: true });
-      await this.store.state.put("snapshotIndex", index);
+      await this.store.write(() => this.store.state.put("snapshotIndex", index));
       const type = base === undefined ? "full" : "delta";
       this.log.info(
         {

@@ -1,4 +1,7 @@
+import { statfsSync } from "node:fs";
 import { type Database, open, type RootDatabase } from "lmdb";
+import type { Logger } from "pino";
+import { StingerError } from "../../util/errors.ts";
 
 /** Ledger inclusion state as stored (one byte) and as Hornet names it in JSON. */
 export const INCLUSION_STATES = ["noTransaction", "included", "conflicting"] as const;
@@ -41,6 +44,85 @@ export interface NodeState {
   confirmedMilestoneIndex: number;
 }
 
+/** errno values and LMDB return codes a failed write can carry (lmdb-js puts them on `code`). */
+const ENOSPC = 28;
+const EDQUOT = 122;
+const EIO = 5;
+const MDB_MAP_FULL = -30792;
+/**
+ * LMDB answers a short write() (the last free blocks of the disk) with EIO, not ENOSPC: an EIO with
+ * less than this left on the file system is a full disk too.
+ */
+const LOW_SPACE_BYTES = 1 << 20;
+/** Writes count as possible again once this much is free (or 5% of a smaller file system). */
+const RECOVERED_BYTES = 8 << 20;
+/** How long a client should wait before trying a write again while the disk is full. */
+const FULL_RETRY_AFTER_SECONDS = 10;
+
+/** The commit failure lmdb-js rejects every write of a failed batch with; the cause comes apart. */
+interface CommitFailure extends Error {
+  commitError: Promise<unknown>;
+}
+
+function isCommitFailure(err: unknown): err is CommitFailure {
+  return err instanceof Error && (err as Partial<CommitFailure>).commitError instanceof Promise;
+}
+
+/** An lmdb-js error object with its errno / LMDB code (the cause behind a commit failure, MDB_MAP_FULL). */
+function lmdbCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** An error lmdb-js's own write thread reports (it also prints it with console.error). */
+function isLmdbWriteError(err: unknown): boolean {
+  return err instanceof Error && lmdbCode(err) !== undefined && (err.stack ?? "").includes("/lmdb/write.js");
+}
+
+let guarded = false;
+
+/**
+ * lmdb-js rejects a failed commit through promises nobody holds: every put() and remove() inside a
+ * transaction returns the batch's commit promise (the code here ignores those), and the cause comes as a
+ * second promise (`commitError`). Node's default for an unhandled rejection is to crash: a full disk
+ * would then kill the node. This takes those two kinds of rejection (whoever awaited the write got its
+ * own rejection and handles it) and rethrows any other unhandled rejection, as Node would. It also keeps
+ * lmdb-js's console.error of every failed batch off stderr: the Store logs the condition once.
+ * Installed by the node's Store only (a Store opened with a logger), once per process.
+ */
+function guardCommitFailures(): void {
+  if (guarded) return;
+  guarded = true;
+  process.on("unhandledRejection", (reason) => {
+    if (isCommitFailure(reason)) {
+      reason.commitError.catch(() => {});
+      return;
+    }
+    if (isLmdbWriteError(reason)) return;
+    throw reason;
+  });
+  const consoleError = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    if (args.length === 1 && isLmdbWriteError(args[0])) return;
+    consoleError(...args);
+  };
+}
+
+/** Free bytes for unprivileged writers and the size of the file system holding `path`. */
+function diskSpace(path: string): { free: number; total: number } | undefined {
+  try {
+    const s = statfsSync(path);
+    return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StoreOptions {
+  /** the node's logger: with it the Store logs a full disk once, and guards the process (above) */
+  log?: Logger;
+}
+
 /**
  * The node's LMDB environment: one named database per kind of record (the key spaces below are
  * the on-disk format; never rename one). Reads are synchronous (memory-mapped); writes are batched
@@ -74,7 +156,23 @@ export class Store {
    */
   readonly arrivals: Database<boolean, Uint8Array>;
 
-  constructor(path: string) {
+  /** since when writes fail for lack of space (ms since the epoch), or undefined */
+  private fullSince: number | undefined;
+  /** writes refused since the disk became full */
+  private refusedWhileFull = 0;
+  /** write transactions that failed (disk full or another write error), since start */
+  writeFailures = 0;
+  private readonly log: Logger | undefined;
+
+  constructor(
+    readonly path: string,
+    opts: StoreOptions = {},
+  ) {
+    this.log = opts.log;
+    if (opts.log) guardCommitFailures();
+    // lmdb-js grows the map by itself (its mdb_page_alloc doubles the map size instead of answering
+    // MDB_MAP_FULL); with remapChunks the data file grows as pages are written, so a full disk shows as a
+    // failed write (ENOSPC, or EIO on a short write), not as a full map.
     this.root = open({ path, maxDbs: 32, mapSize: 2 ** 30, remapChunks: true });
     const bin = { keyEncoding: "binary", encoding: "binary" } as const;
     this.messages = this.root.openDB({ name: "messages", ...bin, cache: false });
@@ -86,6 +184,99 @@ export class Store {
     this.state = this.root.openDB({ name: "state", keyEncoding: "ordered-binary", encoding: "msgpack" });
     this.solidEntryPoints = this.root.openDB({ name: "seps", keyEncoding: "binary", encoding: "msgpack" });
     this.arrivals = this.root.openDB({ name: "arrivals", keyEncoding: "binary", encoding: "msgpack" });
+  }
+
+  /** True while writes fail for lack of disk space (until one succeeds with space free again). */
+  get isFull(): boolean {
+    return this.fullSince !== undefined;
+  }
+
+  /**
+   * Runs `fn` in one write transaction (as root.transaction) and resolves once it is committed. A commit
+   * that fails for lack of space throws StingerError STORE_FULL (503, Retry-After); another failed commit
+   * STORE_WRITE_FAILED (503). Nothing of a failed transaction is applied (LMDB commits all or nothing),
+   * so the caller may simply try again later. Errors `fn` throws come back unchanged.
+   */
+  async write<T>(fn: () => T): Promise<T> {
+    let result: T;
+    try {
+      result = await this.root.transaction(fn);
+    } catch (err) {
+      throw await this.writeFailed(err);
+    }
+    if (this.fullSince !== undefined) this.maybeRecovered();
+    return result;
+  }
+
+  private async writeFailed(err: unknown): Promise<unknown> {
+    let cause: unknown = err;
+    if (isCommitFailure(err)) {
+      // lmdb-js rejects the cause right after the writes; a timeout in case it never does.
+      let timer: NodeJS.Timeout | undefined;
+      cause = await Promise.race([
+        err.commitError.then(
+          () => err,
+          (inner: unknown) => inner,
+        ),
+        new Promise<unknown>((resolve) => {
+          timer = setTimeout(() => resolve(err), 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+    } else if (lmdbCode(err) !== MDB_MAP_FULL) {
+      return err; // thrown by fn, or a write error before any commit: not a storage condition
+    }
+    this.writeFailures++;
+    const code = lmdbCode(cause);
+    const space = diskSpace(this.path);
+    const full =
+      code === ENOSPC ||
+      code === EDQUOT ||
+      code === MDB_MAP_FULL ||
+      (code === EIO && space !== undefined && space.free < LOW_SPACE_BYTES);
+    if (full) {
+      if (this.fullSince === undefined) {
+        this.fullSince = Date.now();
+        this.refusedWhileFull = 0;
+        this.log?.error(
+          { path: this.path, code, freeBytes: space?.free, err: (cause as Error).message },
+          "database disk full: writes answer 503 (STORE_FULL) until space is freed; reads go on",
+        );
+      }
+      this.refusedWhileFull++;
+      return new StingerError("STORE_FULL", "the node's database disk is full; try again later", {
+        status: 503,
+        retryAfterSeconds: FULL_RETRY_AFTER_SECONDS,
+        cause,
+      });
+    }
+    // Not a full disk: a failing disk, or an LMDB error. Each one is worth a line.
+    this.log?.error(
+      { path: this.path, code, err: (cause as Error).message },
+      "database write failed; nothing of it was applied",
+    );
+    return new StingerError("STORE_WRITE_FAILED", "the node could not write to its database", {
+      status: 503,
+      retryAfterSeconds: 1,
+      cause,
+    });
+  }
+
+  /** After a successful write while full: writes count as possible again once space is free again. */
+  private maybeRecovered(): void {
+    const space = diskSpace(this.path);
+    if (space && space.free < Math.min(RECOVERED_BYTES, space.total / 20)) return;
+    const since = this.fullSince ?? Date.now();
+    this.fullSince = undefined;
+    this.log?.info(
+      {
+        path: this.path,
+        freeBytes: space?.free,
+        fullForMs: Date.now() - since,
+        refused: this.refusedWhileFull,
+      },
+      "database disk has space again: writes accepted",
+    );
   }
 
   /** Its own named databases, for size accounting. */

@@ -12,7 +12,7 @@ export interface MilestoneEvent {
 export interface TangleEventMap {
   messageStored: [id: Uint8Array, bytes: Uint8Array];
   messageSolid: [id: Uint8Array];
-  /** a message stored before its parents: these parents are not stored yet */
+  /** a message stored (or submitted, waiting for them) before its parents: these are not stored yet */
   missingParents: [id: Uint8Array, missing: Uint8Array[]];
   latestMilestoneChanged: [MilestoneEvent];
   milestoneConfirmed: [

@@ -90,6 +90,16 @@ export interface SubmitResult {
 
 /** Hornet's "healthy" allows the latest milestone to be this old. */
 const MAX_MILESTONE_AGE_MS = 5 * 60_000;
+/**
+ * An API submit whose parents this node has not got yet waits this long for them from peers. Behind a
+ * load balancer without sticky sessions a client reads tips from one node and posts to another, which
+ * may be a gossip hop behind: refusing at once would fail an honest client.
+ */
+const PARENT_WAIT_MS = 3_000;
+/** At most this many submits wait for parents at once; more are refused at once (bounded memory). */
+const MAX_PARENT_WAITERS = 256;
+/** A confirmation whose write failed (disk full) is tried again after this long. */
+const CONFIRM_RETRY_MS = 2_000;
 
 function invalid(message: string, cause?: unknown): StingerError {
   return new StingerError("API_INVALID_MESSAGE", message, { status: 400, cause });
@@ -109,6 +119,9 @@ export class Tangle {
   private readonly inFlight = new Set<Promise<SubmitResult>>();
   private connectedPeers = 0;
   private readonly scorer = new PowScorer();
+  /** submits waiting for parents: each is called whenever a message becomes solid */
+  private readonly parentWaiters = new Set<() => void>();
+  private confirmRetry: NodeJS.Timeout | undefined;
   /** Set when this node could not agree with a milestone: it stops confirming rather than diverge. */
   private halt: { index: number; reason: string } | undefined;
   /** Totals since start, sampled by RateMeter for /info. */
@@ -207,6 +220,8 @@ export class Tangle {
   /** Refuses new submits and waits for those under way and for queued confirmations: then the store may close. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.confirmRetry);
+    for (const wake of [...this.parentWaiters]) wake();
     await Promise.allSettled([...this.inFlight]);
     await this.confirming;
   }
@@ -250,7 +265,7 @@ export class Tangle {
     const payload = msg.payload;
     if (payload?.type === PAYLOAD_MILESTONE) this.checkMilestone(payload);
     if (source === "api") {
-      if (!this.coneRoots(msg.parents)) {
+      if (!(await this.solidParents(id, msg.parents))) {
         this.metrics?.rejected.inc({ reason: "unsolid" });
         throw invalid("invalid message: parents are unknown or not solid");
       }
@@ -264,9 +279,8 @@ export class Tangle {
       payload?.type === PAYLOAD_MILESTONE
         ? { index: payload.index, timestamp: Number(payload.timestamp) }
         : undefined;
-    const result = await this.store.root.transaction(() =>
-      this.insert(id, bytes, msg.parents, index, milestone),
-    );
+    // Store.write: a full disk is a 503 (STORE_FULL) and nothing of this message is stored.
+    const result = await this.store.write(() => this.insert(id, bytes, msg.parents, index, milestone));
     if (!result) return { id, stored: false };
     this.metrics?.stored.inc();
     this.storedTotal += 1;
@@ -327,7 +341,34 @@ export class Tangle {
     return { solid, missing };
   }
 
+  /**
+   * The parents' cone roots once all of them are solid: at once, or after waiting up to PARENT_WAIT_MS
+   * for the missing ones (asked from peers) when peers are connected. Null if they stay unsolid.
+   */
+  private async solidParents(
+    id: Uint8Array,
+    parents: Uint8Array[],
+  ): Promise<{ y: number; o: number } | null> {
+    const now = this.coneRoots(parents);
+    if (now || this.connectedPeers === 0 || this.parentWaiters.size >= MAX_PARENT_WAITERS) return now;
+    const missing = parents.filter((p) => !this.store.hasMessage(p) && !this.isEntryPoint(p));
+    if (missing.length > 0) this.events.emit("missingParents", id, missing);
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.parentWaiters.delete(check);
+        resolve(this.coneRoots(parents));
+      };
+      const check = () => {
+        if (this.closed || this.coneRoots(parents)) finish();
+      };
+      const timer = setTimeout(finish, PARENT_WAIT_MS);
+      this.parentWaiters.add(check);
+    });
+  }
+
   private onSolid(id: Uint8Array): void {
+    for (const check of [...this.parentWaiters]) check();
     const bytes = this.store.getMessage(id);
     if (!bytes) return;
     this.tips.add(id, parentsOf(bytes));
@@ -450,9 +491,21 @@ export class Tangle {
   /** Confirmations run one at a time, in index order, each in one write transaction. */
   private scheduleConfirmation(): Promise<void> {
     this.confirming = this.confirming.then(async () => {
-      for (;;) {
-        const next = this.store.getMilestone(this.cmi + 1);
-        if (!next || !(await this.confirm(this.cmi + 1, next.messageId, next.timestamp))) break;
+      try {
+        for (;;) {
+          const next = this.store.getMilestone(this.cmi + 1);
+          if (!next || !(await this.confirm(this.cmi + 1, next.messageId, next.timestamp))) break;
+        }
+      } catch (err) {
+        // A failed write (disk full) applied nothing: the milestone stays next, tried again shortly.
+        if (!(err instanceof StingerError && err.code.startsWith("STORE_"))) throw err;
+        if (!this.closed && !this.confirmRetry) {
+          this.confirmRetry = setTimeout(() => {
+            this.confirmRetry = undefined;
+            void this.scheduleConfirmation();
+          }, CONFIRM_RETRY_MS);
+          this.confirmRetry.unref();
+        }
       }
     });
     return this.confirming;
@@ -522,7 +575,8 @@ export class Tangle {
         return false;
       }
     }
-    await this.store.root.transaction(() => {
+    // All of it or nothing (one transaction); the in-memory state below changes only once committed.
+    await this.store.write(() => {
       for (const e of result.entries) {
         const meta = this.store.getMeta(e.id);
         if (!meta) continue;
