@@ -268,7 +268,8 @@ export class Store {
     if (space && space.free < Math.min(RECOVERED_BYTES, space.total / 20)) return;
     const since = this.fullSince ?? Date.now();
     this.fullSince = undefined;
-    this.log?.info(
+    // warn, like the full disk: an operator logging at warn sees the condition end too
+    this.log?.warn(
       {
         path: this.path,
         freeBytes: space?.free,
