@@ -55,3 +55,22 @@ export function cpuOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
+
+/** The value of `--name V` or `--name=V` on the command line. */
+export function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i >= 0) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+/** A numeric option (at least `min`); a bad one ends the bench with one line and exit code 2. */
+export function numberOption(bench: string, name: string, fallback: number, min = 0): number {
+  const text = option(name);
+  const v = text === undefined ? fallback : Number(text);
+  if (!Number.isFinite(v) || v < min) {
+    console.error(`bench ${bench}: ${name} must be a number >= ${min}, got ${text}`);
+    process.exit(2);
+  }
+  return v;
+}

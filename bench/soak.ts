@@ -49,27 +49,23 @@ import { LedgerModel, type MessageMetadata, type UtxoChanges } from "../test/hel
 import { metricValue } from "../test/helpers/mqtt.ts";
 import { freePort } from "../test/helpers/peers.ts";
 import { type Wallet, wallet } from "../test/helpers/transactions.ts";
-import { cpuOf, fmt, median, percentile, printHeader, report, rssOf } from "./_lib.ts";
+import {
+  numberOption as benchNumberOption,
+  cpuOf,
+  fmt,
+  median,
+  option,
+  percentile,
+  printHeader,
+  report,
+  rssOf,
+} from "./_lib.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // Options
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  if (i >= 0) return process.argv[i + 1];
-  const eq = process.argv.find((a) => a.startsWith(`${name}=`));
-  return eq?.slice(name.length + 1);
-}
-
-function numberOption(name: string, fallback: number, min = 0): number {
-  const text = option(name);
-  const v = text === undefined ? fallback : Number(text);
-  if (!Number.isFinite(v) || v < min) {
-    console.error(`bench soak: ${name} must be a number >= ${min}, got ${text}`);
-    process.exit(2);
-  }
-  return v;
-}
+const numberOption = (name: string, fallback: number, min = 0) =>
+  benchNumberOption("soak", name, fallback, min);
 
 const MINUTES = numberOption("--minutes", Number(process.env.STINGER_SOAK_MINUTES ?? 30), 0.1);
 const SAMPLE_SECONDS = numberOption("--sample-seconds", 10, 1);

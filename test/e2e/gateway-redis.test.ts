@@ -1,9 +1,7 @@
 // Rate limits shared by two gateway instances through one real redis-server, and what each does when
 // Redis goes away: fail-open lets requests through, fail-closed answers 503; both recover.
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -16,37 +14,19 @@ import {
   waitFor,
 } from "../helpers/devnet.ts";
 import { getFrom } from "../helpers/http.ts";
-import { spawnOwned, stopOwned } from "../helpers/owned.ts";
 import { freePort } from "../helpers/peers.ts";
+import { type RunningRedis, startRedis as startRedisServer } from "../helpers/redis.ts";
 
 describe("gateway rate limits in Redis", () => {
   const dir = tempDir();
   let devnet: RunningDevnet;
-  let redis: ChildProcess;
+  let redis: RunningRedis | undefined;
   let redisPort = 0;
   let open: RunningGateway;
   let closed: RunningGateway;
 
   const startRedis = async () => {
-    redis = spawnOwned(
-      "redis-server",
-      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      {
-        stdio: "ignore",
-      },
-    );
-    await waitFor(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = connect(redisPort, "127.0.0.1", () => {
-            s.end();
-            resolve(true);
-          });
-          s.on("error", () => resolve(false));
-        }),
-      10_000,
-      "redis-server listening",
-    );
+    redis = await startRedisServer(redisPort);
   };
 
   before(async () => {
@@ -85,7 +65,7 @@ describe("gateway rate limits in Redis", () => {
   });
 
   after(async () => {
-    if (redis) await stopOwned(redis, "SIGKILL");
+    await redis?.stop("SIGKILL");
     assert.equal(await open.stop(), 0);
     assert.equal(await closed.stop(), 0);
     assert.equal(await devnet.stop(), 0);
@@ -107,7 +87,7 @@ describe("gateway rate limits in Redis", () => {
   });
 
   it("Redis killed: fail-open serves, fail-closed answers 503; both recover when it is back", async () => {
-    await stopOwned(redis, "SIGKILL");
+    await redis!.stop("SIGKILL");
     await waitFor(
       async () => (await getFrom(closed.url, "/api/v1/info", { localAddress: "127.0.0.10" })).status === 503,
       10_000,

@@ -22,6 +22,11 @@ export const DEVIATIONS = [
     matches: (c) => c.status === 503 && c.errors.some((e) => e.includes("is not documented")),
   },
   {
+    id: "gateway-502",
+    why: "the gateway answers 502 in the JSON error shape when no node could answer a request (a node died under it and the retry on another failed too); the document has no 502",
+    matches: (c) => c.status === 502 && c.errors.some((e) => e.includes("is not documented")),
+  },
+  {
     id: "401-403",
     why: "protected routes (Hornet's restAPI.protectedRoutes / JWT) answer 401 without a valid token and 403 for routes not exposed; the document describes neither on most operations",
     matches: (c) =>

@@ -12,7 +12,7 @@ import { powDigest, targetTrailingZeros } from "../../src/protocol/curl/pow.ts";
 import { fromHex, toHex } from "../../src/protocol/hex.ts";
 import { messageId, networkIdFromName, serializeMessage, transactionId } from "../../src/protocol/message.ts";
 import { DUST_THRESHOLD } from "../../src/protocol/params.ts";
-import type { TransactionPayload } from "../../src/protocol/types.ts";
+import type { IndexationPayload, TransactionPayload } from "../../src/protocol/types.ts";
 import { CLUSTER_NETWORK, type Cluster, type ClusterNode } from "./cluster.ts";
 import { isRunning } from "./owned.ts";
 import { outputsOf, type Pay, transaction, type Wallet } from "./transactions.ts";
@@ -120,18 +120,18 @@ export interface Mined {
 }
 
 /**
- * A message carrying `payload` on the node's current tips, with its PoW done here (score `minPoWScore`).
- * The nonce search starts at 1: a message with nonce 0 would be taken for one asking for remote PoW.
+ * A message carrying `payload` on `parents` (hex message IDs), with its PoW done here (score
+ * `minPoWScore`). The nonce search starts at 1: a message with nonce 0 would be taken for one asking for
+ * remote PoW.
  */
-export async function mineOnTips(
-  node: ClusterNode,
-  payload: TransactionPayload,
+export function mineMessage(
+  parents: string[],
+  payload: TransactionPayload | IndexationPayload,
   minPoWScore = 1,
-): Promise<Mined> {
-  const tips = await data<{ tipMessageIds: string[] }>(`${node.url}/api/v1/tips`);
+): Mined {
   const bytes = serializeMessage({
     networkId: NETWORK_ID,
-    parents: tips.tipMessageIds.map((t) => fromHex(t, 32)),
+    parents: parents.map((t) => fromHex(t, 32)),
     payload,
     nonce: 0n,
   });
@@ -140,6 +140,16 @@ export async function mineOnTips(
   if (nonce === null) throw new Error("no nonce found");
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setBigUint64(bytes.length - 8, nonce, true);
   return { id: toHex(messageId(bytes)), bytes };
+}
+
+/** A message carrying `payload` on the node's current tips (mineMessage). */
+export async function mineOnTips(
+  node: ClusterNode,
+  payload: TransactionPayload,
+  minPoWScore = 1,
+): Promise<Mined> {
+  const tips = await data<{ tipMessageIds: string[] }>(`${node.url}/api/v1/tips`);
+  return mineMessage(tips.tipMessageIds, payload, minPoWScore);
 }
 
 /** POST raw message bytes: the HTTP status, or "cut" when no answer came (connection refused or reset). */
