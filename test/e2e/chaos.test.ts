@@ -21,6 +21,7 @@ describe("chaos: kill -9 of nodes, the gateway and Redis under load", () => {
 
   it("leaves one synced ledger, the supply whole, every acknowledged message everywhere, only retriable errors", async (t) => {
     const lines: string[] = [];
+    t.diagnostic(`seed ${SEED} (replay: STINGER_CHAOS_SEED=${SEED})`);
     await net.run({
       durationMs: 75_000,
       faultsPerMinute: 5,
@@ -29,7 +30,6 @@ describe("chaos: kill -9 of nodes, the gateway and Redis under load", () => {
       log: (l) => lines.push(l),
     });
     const report = await net.checkNetwork();
-    t.diagnostic(`seed ${SEED} (replay: STINGER_CHAOS_SEED=${SEED})`);
     for (const f of report.faults)
       t.diagnostic(
         `${f.at.toFixed(0)} s: ${f.target} down ${(f.downMs / 1000).toFixed(1)} s, serving again ${(f.recoveryMs / 1000).toFixed(1)} s after its restart`,

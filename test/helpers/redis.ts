@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { waitFor } from "./devnet.ts";
-import { spawnOwned, stopOwned } from "./owned.ts";
+import { isRunning, spawnOwned, stopOwned } from "./owned.ts";
 
 export interface RunningRedis {
   port: number;
@@ -28,7 +28,13 @@ export async function startRedis(port: number): Promise<RunningRedis> {
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
     { stdio: "ignore" },
   );
-  await waitFor(() => accepting(port), 10_000, "redis-server listening");
+  // Its own listener, not something else on the port: the process must still be running.
+  try {
+    await waitFor(async () => isRunning(proc) && (await accepting(port)), 10_000, "redis-server listening");
+  } catch (err) {
+    await stopOwned(proc, "SIGKILL");
+    throw err;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
