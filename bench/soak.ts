@@ -675,7 +675,8 @@ function svgPlot(title: string): string {
   const x = (t: number) => left + (t / tMax) * plotW;
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" role="img">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`,
   ];
