@@ -100,7 +100,10 @@ const UNAVAILABLE_GRACE_MS = 5000;
 /** an unanswered submit is looked for this long after its answer (a node may still be storing it) */
 const SETTLE_AFTER_MS = 10_000;
 
-/** mulberry32: a small seeded generator, so a fault schedule can be replayed from its seed. */
+/**
+ * mulberry32, written out: a seeded generator is all the schedule needs to be replayed from its seed
+ * (Math.random cannot be seeded), not worth a dependency.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
