@@ -22,6 +22,8 @@ describe("chaos: kill -9 of nodes, the gateway and Redis under load", () => {
   it("leaves one synced ledger, the supply whole, every acknowledged message everywhere, only retriable errors", async (t) => {
     const lines: string[] = [];
     t.diagnostic(`seed ${SEED} (replay: STINGER_CHAOS_SEED=${SEED})`);
+    // Also on stderr at once: a run the file's time limit stops reports no diagnostics.
+    console.error(`chaos seed ${SEED} (replay: STINGER_CHAOS_SEED=${SEED})`);
     await net.run({
       durationMs: 75_000,
       faultsPerMinute: 5,
