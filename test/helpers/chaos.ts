@@ -159,7 +159,6 @@ export class ChaosNetwork {
   model!: LedgerModel;
   tracker: MilestoneTracker | undefined;
   private gatewayUrl = "";
-  private gatewayConfig: Record<string, unknown> = {};
   private redisPort = 0;
 
   private stopping = false;
@@ -193,7 +192,7 @@ export class ChaosNetwork {
     });
     // Fixed ports: a restarted gateway must come back where the clients know it.
     const [port, admin] = [await freePort(), await freePort()];
-    this.gatewayConfig = {
+    const config = {
       bindAddress: `127.0.0.1:${port}`,
       adminBindAddress: `127.0.0.1:${admin}`,
       upstreams: this.cluster.nodes.map((n) => ({ url: n.url, token: n.token })),
@@ -201,7 +200,7 @@ export class ChaosNetwork {
       health: { intervalMs: 500 },
       logger: { level: "warn" },
     };
-    this.gateway = await startGatewayWith(join(this.dir, "gateway.json"), this.gatewayConfig, {
+    this.gateway = await startGatewayWith(join(this.dir, "gateway.json"), config, {
       logFile: join(this.dir, "gateway.log"),
     });
     this.gatewayUrl = this.gateway.url;
