@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AddressBalance, LedgerOutput } from "../../src/node/ledger/records.ts";
 import { CONFLICT, INCLUSION, type LedgerReader, whiteFlag } from "../../src/node/ledger/white-flag.ts";
+import { missingInCone } from "../../src/node/tangle/milestone-cone.ts";
 import { ed25519Sign } from "../../src/protocol/ed25519.ts";
 import { toHex } from "../../src/protocol/hex.ts";
 import { messageId, serializeMessage } from "../../src/protocol/message.ts";
@@ -112,6 +113,15 @@ describe("white flag: traversal", () => {
     );
     assert.ok(r.entries.every((e) => e.inclusion === INCLUSION.noTransaction));
     assert.equal(await whiteFlag([new Uint8Array(32).fill(9)], cone, memoryLedger([]), 1), null);
+
+    // What an unsolid cone lacks, to be asked for again: b's store lost, d never came.
+    const d = new Uint8Array(32).fill(9);
+    const e = mk([c.id, d], 4);
+    store.set(toHex(e.id), e.bytes);
+    store.delete(toHex(b.id));
+    assert.deepEqual(missingInCone([b.id, e.id], cone).map(toHex).sort(), [b.id, d].map(toHex).sort());
+    assert.deepEqual(missingInCone([c.id], cone), [], "a solid cone lacks nothing");
+    assert.equal(missingInCone([b.id, e.id], cone, 1).length, 1, "at most limit");
   });
 });
 

@@ -9,11 +9,12 @@ import { PAYLOAD_INDEXATION, PAYLOAD_MILESTONE, PAYLOAD_TRANSACTION } from "../.
 import { StingerError } from "../../util/errors.ts";
 import type { Ledger, LedgerMutations } from "../ledger/ledger.ts";
 import { InvalidReceipt, receiptMutations } from "../ledger/receipt.ts";
-import { type WhiteFlagResult, whiteFlag } from "../ledger/white-flag.ts";
+import { type ConeAccess, type WhiteFlagResult, whiteFlag } from "../ledger/white-flag.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { MessageMeta, Store } from "../store/store.ts";
 import { arrivalKey, INCLUSION_STATES } from "../store/store.ts";
 import type { TangleEvents } from "./events.ts";
+import { missingInCone } from "./milestone-cone.ts";
 import { PowScorer } from "./pow-scorer.ts";
 import { TipPool } from "./tip-pool.ts";
 
@@ -517,16 +518,14 @@ export class Tangle {
    * asks again for the milestone it received. Null while the cone is not solid.
    */
   whiteFlag(parents: Uint8Array[], index: number): Promise<WhiteFlagResult | null> {
-    return whiteFlag(
-      parents,
-      {
-        bytes: (id) => this.store.getMessage(id),
-        isReferenced: (id) => this.isEntryPoint(id) || this.store.getMeta(id)?.r !== undefined,
-      },
-      this.ledger,
-      index,
-    );
+    return whiteFlag(parents, this.coneAccess, this.ledger, index);
   }
+
+  /** The stored tangle as white flag walks it: messages, and where an earlier milestone's cone ends. */
+  private readonly coneAccess: ConeAccess = {
+    bytes: (id) => this.store.getMessage(id),
+    isReferenced: (id) => this.isEntryPoint(id) || this.store.getMeta(id)?.r !== undefined,
+  };
 
   private stopConfirming(index: number, reason: string, details: Record<string, unknown>): void {
     if (this.halt) return;
@@ -546,7 +545,11 @@ export class Tangle {
     const ms = deserializeMessage(bytes, { validate: false }).payload as MilestonePayload;
     const result = await this.whiteFlag(ms.parents, index);
     if (!result) {
-      this.log.warn({ index }, "milestone cone not solid yet");
+      // Asked for again at each try: the first requests may have been answered while the disk was full
+      // (not stored) or lost with a restart, and nothing else would ask for these messages again.
+      const missing = missingInCone(ms.parents, this.coneAccess);
+      this.log.warn({ index, missing: missing.length }, "milestone cone not solid yet");
+      if (missing.length > 0) this.events.emit("missingParents", msId, missing);
       return false;
     }
     const root = merkleRoot(result.includedTransactions);
