@@ -99,6 +99,8 @@ const RECONNECT_GRACE_MS = 1000;
 const UNAVAILABLE_GRACE_MS = 5000;
 /** an unanswered submit is looked for this long after its answer (a node may still be storing it) */
 const SETTLE_AFTER_MS = 10_000;
+/** load with no fault after the last one, before the checks */
+const QUIET_LOAD_MS = 10_000;
 
 /**
  * mulberry32, written out: a seeded generator is all the schedule needs to be replayed from its seed
@@ -548,6 +550,9 @@ export class ChaosNetwork {
         this.faults.push({ at, target, downMs, recoveryMs: window.to - restartAt });
         await this.settleUnanswered(SETTLE_AFTER_MS);
       }
+      // The load goes on a while with every part up: a message a node acknowledged while a peer was
+      // down reaches that peer only once later messages reference it (gossip does not resend it).
+      if (!this.stopping) await sleep(QUIET_LOAD_MS);
     } finally {
       clearInterval(ticker);
       this.loadSeconds = this.elapsed();

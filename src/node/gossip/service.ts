@@ -43,8 +43,6 @@ const PEER_COUNTERS = Object.keys(new Peer("", "", undefined).metrics);
 const REQUEST_RETRY_MS = 1000;
 const MAX_REQUEST_ATTEMPTS = 10;
 const MAX_PENDING_REQUESTS = 50_000;
-/** Unreferenced messages sent to a peer when it connects; well under the peer's unsolicited in-flight cap. */
-const RESENT_TIPS = 256;
 /** Milestones requested at once from a peer that is ahead. */
 const MILESTONE_WINDOW = 64;
 const TICK_MS = 250;
@@ -215,19 +213,6 @@ export class GossipService {
     this.updateConnected();
     this.log.info({ peerId, alias: peer.alias }, "peer connected");
     this.sendHeartbeat(peer);
-    this.sendTips(peer);
-  }
-
-  /**
-   * The newest stored messages that nothing references yet (at most RESENT_TIPS), to a peer that has
-   * just connected: one that was away when they were gossiped would otherwise never see them, since no
-   * child makes it ask for them, and its coordinator would never reference them.
-   */
-  private sendTips(peer: Peer): void {
-    for (const id of this.store.storedTips().slice(-RESENT_TIPS)) {
-      const bytes = this.store.getMessage(id);
-      if (bytes) this.send(peer, encodeMessage(bytes), "sentMessages");
-    }
   }
 
   private onPeerGone(peerId: string, reason: string): void {
@@ -427,9 +412,12 @@ export class GossipService {
 
   private requestMilestonesFrom(peer: Peer): void {
     const theirs = peer.heartbeat?.latestMilestoneIndex ?? 0;
-    const ours = this.tangle.latestMilestoneIndex;
+    // From the confirmed index, not the latest: a node catching up gets the newest milestones by
+    // gossip, so its latest index jumps ahead of milestones it has never stored. Requested from the
+    // latest up, those gaps were never asked for and confirmation stopped at the first one.
+    const from = this.tangle.confirmedMilestoneIndex;
     const now = Date.now();
-    for (let index = ours + 1; index <= Math.min(theirs, ours + MILESTONE_WINDOW); index++) {
+    for (let index = from + 1; index <= Math.min(theirs, from + MILESTONE_WINDOW); index++) {
       const last = this.pendingMilestones.get(index);
       if (last !== undefined && now - last < REQUEST_RETRY_MS) continue;
       if (this.store.getMilestone(index)) continue;

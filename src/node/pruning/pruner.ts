@@ -5,7 +5,7 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import { arrivalKey, type Store } from "../store/store.ts";
 import { messagesReferencedBy } from "../tangle/milestone-cone.ts";
-import { indexationIndexOf, parentsOf } from "../tangle/tangle.ts";
+import { indexationIndexOf, milestoneIndexOf, parentsOf } from "../tangle/tangle.ts";
 
 export interface PruneOptions {
   /** also remove the receipts of pruned milestones (Hornet's pruning.pruneReceipts) */
@@ -111,7 +111,9 @@ export class Pruner {
       end: arrivalKey(index + 1, NO_ID),
     })) {
       const id = key.slice(4);
-      if (store.getMeta(id)?.r === undefined && store.hasMessage(id)) doomed.set(toHex(id), id);
+      // A milestone above this index is never doomed here: it is confirmed later, or the node is stuck.
+      const bytes = store.getMeta(id)?.r === undefined ? store.getMessage(id) : undefined;
+      if (bytes && (milestoneIndexOf(bytes) ?? 0) <= index) doomed.set(toHex(id), id);
       store.arrivals.remove(key.slice());
     }
     let seps = 0;

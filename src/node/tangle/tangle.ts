@@ -316,7 +316,10 @@ export class Tangle {
     const roots = this.coneRoots(parents);
     const missing = parents.filter((p) => !store.messages.doesExist(p) && !this.isEntryPoint(p));
     store.messages.put(id, bytes);
-    store.arrivals.put(arrivalKey(this.cmi, id), true);
+    // Keyed by the newest milestone known, not the confirmed one: the pruner drops a never-referenced
+    // message once its key is pruned, and a node catching up (confirmed far below latest) stores the
+    // cones of milestones it has not confirmed yet, which must survive until they are.
+    store.arrivals.put(arrivalKey(Math.max(this.cmi, this.lmi, milestone?.index ?? 0), id), true);
     store.metadata.put(id, roots ? { s: true, y: roots.y, o: roots.o } : { s: false, y: 0, o: 0 });
     for (const p of parents) {
       store.children.put(p, id);
