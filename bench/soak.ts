@@ -35,7 +35,7 @@ import { PowPool } from "../src/node/pow/pool.ts";
 import { fromHex, toHex } from "../src/protocol/hex.ts";
 import { generateEd25519Seed } from "../src/protocol/keys.ts";
 import { messageId, networkIdFromName, serializeMessage } from "../src/protocol/message.ts";
-import { DUST_THRESHOLD, TOTAL_SUPPLY } from "../src/protocol/params.ts";
+import { TOTAL_SUPPLY } from "../src/protocol/params.ts";
 import type { IndexationPayload, TransactionPayload } from "../src/protocol/types.ts";
 import { CLUSTER_NETWORK, type GenesisCluster, startCluster } from "../test/helpers/cluster.ts";
 import {
@@ -405,18 +405,7 @@ async function oneTransfer(): Promise<void> {
     transfersNoCoin++;
     return;
   }
-  const total = inputs.reduce((n, c) => n + c.amount, 0n);
-  const owner = inputs[0]!.owner;
-  const to = pick(wallets.filter((w) => w !== owner))!;
-  const part = total / 3n;
-  const pays =
-    inputs.length === 1 && part >= DUST_THRESHOLD && total - part >= DUST_THRESHOLD
-      ? [
-          { to, amount: part },
-          { to: owner, amount: total - part },
-        ]
-      : [{ to, amount: total }];
-  const { tx, transactionId, outputs } = model.build(inputs, pays);
+  const { tx, transactionId, outputs } = model.build(inputs, model.payments(inputs, inputs.length === 1));
   const bytes = await mined(transferAgent, tx);
   if (!bytes) {
     model.release(inputs);

@@ -21,6 +21,7 @@ import {
   LedgerModel,
   logTail,
   MilestoneTracker,
+  missingMessages,
   stateHashAt,
   TransferStream,
   verifyLedger,
@@ -228,26 +229,10 @@ describe("a node whose database disk fills up", () => {
     // gossip is fetched again once a milestone references it (solidification asks node 0), so the last
     // ones may take a few milestones: asked again until one deadline.
     const transferIds = stopped.ackedBy(0);
-    let missing = [...acked, ...transferIds].flatMap((id) => nodes.map((node) => ({ id, node })));
-    const askedAt = Date.now();
-    const deadline = askedAt + 30_000;
-    let firstMissing: number | undefined;
-    for (;;) {
-      const found = await Promise.all(
-        missing.map(
-          async ({ id, node }) => (await getJson(`${node.url}/api/v1/messages/${id}`)).status === 200,
-        ),
-      );
-      missing = missing.filter((_, k) => !found[k]);
-      firstMissing ??= missing.length;
-      if (missing.length === 0 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    t.diagnostic(
-      `${firstMissing} message copies not there yet when first asked; all there after ${Date.now() - askedAt} ms`,
-    );
+    const { missing, firstMissing, ms } = await missingMessages([...acked, ...transferIds], nodes, 30_000);
+    t.diagnostic(`${firstMissing} message copies not there yet when first asked; all there after ${ms} ms`);
     assert.deepEqual(
-      missing.map(({ id, node }) => `${id} on ${node.url}`),
+      missing.map(({ id, node }) => `${id} on node ${node}`),
       [],
       "every acknowledged message on both nodes",
     );

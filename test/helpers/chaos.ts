@@ -10,17 +10,10 @@
 // test/e2e/chaos.test.ts runs a short chaos in CI, bench/chaos.ts a long one.
 import { join } from "node:path";
 import { generateEd25519Seed } from "../../src/protocol/keys.ts";
-import { DUST_THRESHOLD, TOTAL_SUPPLY } from "../../src/protocol/params.ts";
+import { TOTAL_SUPPLY } from "../../src/protocol/params.ts";
 import type { IndexationPayload } from "../../src/protocol/types.ts";
 import { type GenesisCluster, startCluster } from "./cluster.ts";
-import {
-  type RunningGateway,
-  removeDir,
-  startGateway,
-  startGatewayWith,
-  tempDir,
-  waitFor,
-} from "./devnet.ts";
+import { type RunningGateway, removeDir, startGatewayWith, tempDir, waitFor } from "./devnet.ts";
 import { type Reply, requestFrom } from "./http.ts";
 import {
   getJson,
@@ -31,13 +24,14 @@ import {
   type Mined,
   metadata,
   mineMessage,
+  missingMessages,
   stateHashAt,
   verifyLedger,
 } from "./ledger.ts";
 import { isRunning, stopOwned } from "./owned.ts";
 import { freePort } from "./peers.ts";
 import { type RunningRedis, startRedis } from "./redis.ts";
-import { type Wallet, wallet } from "./transactions.ts";
+import { wallet } from "./transactions.ts";
 
 /** The parts a fault can hit. */
 export const FAULT_TARGETS = ["node 0 (coordinator)", "node 1", "node 2", "gateway", "redis"] as const;
@@ -162,6 +156,7 @@ export class ChaosNetwork {
   tracker: MilestoneTracker | undefined;
   private gatewayUrl = "";
   private redisPort = 0;
+  private gatewayConfig: Record<string, unknown> = {};
 
   private stopping = false;
   private readonly load: Promise<void>[] = [];
@@ -194,7 +189,7 @@ export class ChaosNetwork {
     });
     // Fixed ports: a restarted gateway must come back where the clients know it.
     const [port, admin] = [await freePort(), await freePort()];
-    const config = {
+    this.gatewayConfig = {
       bindAddress: `127.0.0.1:${port}`,
       adminBindAddress: `127.0.0.1:${admin}`,
       upstreams: this.cluster.nodes.map((n) => ({ url: n.url, token: n.token })),
@@ -202,9 +197,7 @@ export class ChaosNetwork {
       health: { intervalMs: 500 },
       logger: { level: "warn" },
     };
-    this.gateway = await startGatewayWith(join(this.dir, "gateway.json"), config, {
-      logFile: join(this.dir, "gateway.log"),
-    });
+    this.gateway = await this.startGateway();
     this.gatewayUrl = this.gateway.url;
     const wallets = [
       this.cluster.mint,
@@ -218,6 +211,13 @@ export class ChaosNetwork {
       "every node at milestone 1",
     );
     this.tracker = new MilestoneTracker(this.cluster, this.model);
+  }
+
+  /** The gateway on its fixed ports (the same config each time), once it answers /health. */
+  private startGateway(): Promise<RunningGateway> {
+    return startGatewayWith(join(this.dir, "gateway.json"), this.gatewayConfig, {
+      logFile: join(this.dir, "gateway.log"),
+    });
   }
 
   private closed: Promise<void> | undefined;
@@ -334,18 +334,7 @@ export class ChaosNetwork {
       await Promise.race([model.changed(), sleep(1000)]);
       return;
     }
-    const total = inputs.reduce((n, c) => n + c.amount, 0n);
-    const owner = inputs[0]!.owner;
-    const others = model.wallets.filter((w) => w !== owner);
-    const to = others[Math.floor(Math.random() * others.length)]!;
-    const part = total / 3n;
-    const pays: { to: Wallet; amount: bigint }[] =
-      inputs.length === 1 && part >= DUST_THRESHOLD && total - part >= DUST_THRESHOLD
-        ? [
-            { to, amount: part },
-            { to: owner, amount: total - part },
-          ]
-        : [{ to, amount: total }];
+    const pays = model.payments(inputs, inputs.length === 1);
     let mined: Mined;
     try {
       const parents = await this.tips("transfer", localAddress);
@@ -446,16 +435,7 @@ export class ChaosNetwork {
 
   private async restart(target: FaultTarget): Promise<void> {
     if (target === "gateway") {
-      this.gateway = await startGateway(
-        join(this.dir, "gateway.json"),
-        30_000,
-        join(this.dir, "gateway.log"),
-      );
-      await waitFor(
-        async () => (await requestFrom(this.gatewayUrl, "/health", { timeoutMs: 5000 })).status === 200,
-        30_000,
-        "the gateway healthy again",
-      );
+      this.gateway = await this.startGateway();
     } else if (target === "redis") {
       this.redis = await startRedis(this.redisPort);
     } else {
@@ -682,24 +662,10 @@ export class ChaosNetwork {
 
     // Every acknowledged message on every node; what is missing is asked again until one deadline.
     const acked = [...this.ackedTransfers, ...this.ackedData.map((m) => m.id)];
-    let missing = acked.flatMap((id) => nodes.map((n, i) => ({ id, n, i })));
-    const deadline = Date.now() + 30_000;
-    while (missing.length > 0) {
-      const found = await Promise.all(
-        missing.map(({ id, n }) =>
-          getJson(`${n.url}/api/v1/messages/${id}/metadata`).then(
-            (r) => r.status === 200,
-            () => false,
-          ),
-        ),
-      );
-      missing = missing.filter((_, k) => !found[k]);
-      if (missing.length === 0 || Date.now() > deadline) break;
-      await sleep(1000);
-    }
+    const { missing } = await missingMessages(acked, nodes, 30_000);
     check(
       "every message answered 201 is on every node",
-      missing.map(({ id, i }) => `${id} not on node ${i}`),
+      missing.map(({ id, node }) => `${id} not on node ${node}`),
       `${acked.length} messages on 3 nodes`,
     );
 

@@ -99,6 +99,36 @@ export async function metadata(node: ClusterNode, id: string): Promise<MessageMe
   return r.status === 200 ? r.body.data : undefined;
 }
 
+/**
+ * Which of `ids` are still not on which of `nodes` once `timeoutMs` has passed (asked again every
+ * second until all are there): acknowledged messages reach every node by gossip, or by a later
+ * message's solidification. `firstMissing` counts the copies missing at the first ask.
+ */
+export async function missingMessages(
+  ids: string[],
+  nodes: ClusterNode[],
+  timeoutMs: number,
+): Promise<{ missing: { id: string; node: number }[]; firstMissing: number; ms: number }> {
+  const started = Date.now();
+  let missing = ids.flatMap((id) => nodes.map((_, node) => ({ id, node })));
+  let firstMissing: number | undefined;
+  for (;;) {
+    const found = await Promise.all(
+      missing.map(({ id, node }) =>
+        getJson(`${nodes[node]!.url}/api/v1/messages/${id}`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      ),
+    );
+    missing = missing.filter((_, k) => !found[k]);
+    firstMissing ??= missing.length;
+    if (missing.length === 0 || Date.now() - started > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return { missing, firstMissing, ms: Date.now() - started };
+}
+
 export interface UtxoChanges {
   index: number;
   createdOutputs: string[];
@@ -295,6 +325,25 @@ export class LedgerModel {
       return { id: ids[i]!, owner: pay.to, amount: o.amount };
     });
     return { tx, transactionId: toHex(transactionId(tx)), outputs };
+  }
+
+  /**
+   * What a transfer of `inputs` pays: a third of their sum to a random other wallet and the rest back
+   * to the first input's owner, or all of it to the other wallet when `split` is false or a part would
+   * be below the dust threshold.
+   */
+  payments(inputs: Coin[], split: boolean): { to: Wallet; amount: bigint }[] {
+    const total = inputs.reduce((n, c) => n + c.amount, 0n);
+    const owner = inputs[0]!.owner;
+    const others = this.wallets.filter((w) => w !== owner);
+    const to = others[Math.floor(Math.random() * others.length)]!;
+    const part = total / 3n;
+    return split && part >= DUST_THRESHOLD && total - part >= DUST_THRESHOLD
+      ? [
+          { to, amount: part },
+          { to: owner, amount: total - part },
+        ]
+      : [{ to, amount: total }];
   }
 
   /**
@@ -512,18 +561,7 @@ export class TransferStream {
   }
 
   private async transfer(node: number, inputs: Coin[]): Promise<void> {
-    const total = inputs.reduce((n, c) => n + c.amount, 0n);
-    const owner = inputs[0]!.owner;
-    const others = this.model.wallets.filter((w) => w !== owner);
-    const to = others[Math.floor(Math.random() * others.length)]!;
-    const part = total / 3n;
-    const pays =
-      part >= DUST_THRESHOLD && total - part >= DUST_THRESHOLD
-        ? [
-            { to, amount: part },
-            { to: owner, amount: total - part },
-          ]
-        : [{ to, amount: total }];
+    const pays = this.model.payments(inputs, true);
     const { tx, transactionId: txId, outputs } = this.model.build(inputs, pays);
     const target = this.cluster.nodes[node]!;
     let mined: Mined;
