@@ -111,7 +111,8 @@ export class Pruner {
       end: arrivalKey(index + 1, NO_ID),
     })) {
       const id = key.slice(4);
-      // A milestone above this index is never doomed here: it is confirmed later, or the node is stuck.
+      // Never a milestone above this index (it is confirmed later). Arrivals are keyed at least at a
+      // milestone's own index now, so this guards databases written with the older, lower keys.
       const bytes = store.getMeta(id)?.r === undefined ? store.getMessage(id) : undefined;
       if (bytes && (milestoneIndexOf(bytes) ?? 0) <= index) doomed.set(toHex(id), id);
       store.arrivals.remove(key.slice());
